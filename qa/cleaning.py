@@ -1,0 +1,211 @@
+"""Turn a raw article into clean text by deleting what is not article text.
+
+Cleaning only ever deletes characters, so every cleaned character maps back to one character of
+the file on disk: that map is what makes each citation's character span point into the file.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from qa.models import Paragraph, Segment
+from qa.text import sentence_spans
+
+_ARROWS = re.compile(r"[←→«»‹›↑↓▸▶◀☰|•·]")
+_NAV_WORDS = re.compile(
+    r"\b(subscribe|sign in|sign up|log in|login|menu|home|newsletter|share|search|blog|"
+    r"skip to content|advertisement|cookies?|privacy policy|follow us)\b",
+    re.IGNORECASE,
+)
+_READ_TIME = re.compile(r"\b\d+\s*(min|minute)s?\s+read\b", re.IGNORECASE)
+_MONTHS = (
+    "january|february|march|april|may|june|july|august|september|october|november|december|"
+    "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
+)
+_DATE = re.compile(
+    rf"\b(\d{{1,2}}\s+(?:{_MONTHS})\.?\s+\d{{4}}|(?:{_MONTHS})\.?\s+\d{{1,2}},?\s+\d{{4}}|\d{{4}}-\d{{2}}-\d{{2}})\b",
+    re.IGNORECASE,
+)
+_DATELINE = re.compile(
+    rf"^\s*((published|updated|posted)( on)?:?\s*)?{_DATE.pattern}\s*([·|•,-].*)?$", re.IGNORECASE
+)
+# The tail of an HTML link whose opening was lost: `some-page-slug/">`.
+_HTML_FRAGMENT = re.compile(r"(?<![^\s(])[\w\-./:%?=&#~+]*[/-][\w\-./:%?=&#~+]*[\"']\s*/?>")
+_LINK_BAIT = re.compile(
+    r"^(read more|related:|related articles?|see also|also read|recommended:|click here|"
+    r"more (analysis|coverage|reporting|on this|stories) (by|from|at|in|on)\b|"
+    r"sign up for|subscribe to)|related article|on a similar topic|comparable views on the subject",
+    re.IGNORECASE,
+)
+# Markdown syntax: heading marks, emphasis, images, and the URL part of links.
+_MD_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
+_MD_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
+_MD_PREFIX = re.compile(r"^\s{0,3}(#{1,6}\s+|>\s?|[-*+]\s+)")
+_MD_EMPHASIS = re.compile(r"(\*\*|__|\*|`)(?=\S)|(?<=\S)(\*\*|__|\*|`)")
+
+
+@dataclass(frozen=True)
+class Cleaned:
+    """What cleaning yields: the text, its map to the file, its blocks, and what it found."""
+
+    text: str
+    segments: tuple[Segment, ...]
+    paragraphs: tuple[Paragraph, ...]
+    title: str
+    date: str | None
+
+
+def _lines(raw: str) -> list[tuple[int, int]]:
+    spans, start = [], 0
+    for match in re.finditer(r"\r\n|\r|\n", raw):
+        spans.append((start, match.start()))
+        start = match.end()
+    spans.append((start, len(raw)))
+    return spans
+
+
+def _is_body(line: str) -> bool:
+    return len(line.split()) >= 8 or line.rstrip().endswith((".", "!", "?", '"', "”"))
+
+
+def _nav_lines(raw: str, lines: list[tuple[int, int]]) -> set[int]:
+    """Site chrome before the article starts: menus, site names, back links."""
+    nav: set[int] = set()
+    head: list[int] = []
+    for i, (s, e) in enumerate(lines):
+        line = raw[s:e].strip()
+        if not line:
+            continue
+        if _is_body(line):
+            break
+        head.append(i)
+    nav_words: set[str] = set()
+    for i in head:
+        line = raw[lines[i][0] : lines[i][1]].strip()
+        caps = any(len(w) >= 4 and w.isupper() for w in line.split())
+        if len(line.split()) <= 6 and (_ARROWS.search(line) or _NAV_WORDS.search(line) or caps):
+            nav.add(i)
+            nav_words.update(w.lower() for w in line.split())
+    for i in head:
+        line = raw[lines[i][0] : lines[i][1]].strip()
+        if len(line.split()) == 1 and line.lower() in nav_words:
+            nav.add(i)  # the bare site name repeated from a menu line
+    return nav
+
+
+def _delete_inline(raw: str, s: int, e: int, keep: bytearray, markdown: bool) -> None:
+    line = raw[s:e]
+    for match in _HTML_FRAGMENT.finditer(line):
+        keep[s + match.start() : s + match.end()] = bytes(match.end() - match.start())
+    if markdown:
+        for pattern in (_MD_IMAGE, _MD_PREFIX, _MD_EMPHASIS):
+            for match in pattern.finditer(line):
+                keep[s + match.start() : s + match.end()] = bytes(match.end() - match.start())
+        for match in _MD_LINK.finditer(line):
+            keep[s + match.start() : s + match.start() + 1] = b"\0"
+            keep[s + match.end(1) : s + match.end()] = bytes(match.end() - match.end(1))
+    for ss, se in sentence_spans(raw, s, e):
+        if _LINK_BAIT.search(raw[ss:se]):
+            keep[ss:se] = bytes(se - ss)
+
+
+def clean(raw: str, markdown: bool = False) -> Cleaned:
+    """Delete site chrome, HTML leftovers, link bait, repeated lines and extra blank lines."""
+    keep = bytearray(b"\1" * len(raw))
+    lines = _lines(raw)
+    nav = _nav_lines(raw, lines)
+    seen: set[str] = set()
+    date: str | None = None
+    for i, (s, e) in enumerate(lines):
+        line = raw[s:e].strip()
+        dateline = _DATELINE.match(line) or (len(line.split()) <= 10 and _READ_TIME.search(line))
+        duplicate = line.lower() in seen and len(line) > 0
+        if i in nav or dateline or duplicate:
+            if dateline and date is None and (found := _DATE.search(line)):
+                date = found.group(0)
+            keep[s:e] = bytes(e - s)
+            continue
+        seen.add(line.lower())
+        _delete_inline(raw, s, e, keep, markdown)
+    # Trim spaces at line edges and collapse blank-line runs: paragraphs end up one "\n" apart.
+    out_chars: list[str] = []
+    segments: list[Segment] = []
+    line_breaks = {e for _, e in lines[:-1]}
+    pending_break: int | None = None
+    i = 0
+    while i < len(raw):
+        if i in line_breaks or raw[i] in "\r\n":
+            if out_chars and pending_break is None and raw[i] == "\n":
+                pending_break = i
+            elif out_chars and pending_break is None and raw[i] == "\r":
+                pending_break = i
+            i += 1
+            continue
+        if not keep[i] or (raw[i].isspace() and (not out_chars or out_chars[-1] in " \n")):
+            i += 1
+            continue
+        if pending_break is not None:
+            while out_chars and out_chars[-1] == " ":
+                out_chars.pop()
+                _shrink(segments)
+            _append(out_chars, segments, "\n", pending_break)
+            pending_break = None
+        _append(out_chars, segments, raw[i], i)
+        i += 1
+    while out_chars and out_chars[-1].isspace():
+        out_chars.pop()
+        _shrink(segments)
+    text = "".join(out_chars)
+    paragraphs = _paragraphs(text)
+    return Cleaned(text, tuple(segments), paragraphs, _title(text, paragraphs), date)
+
+
+def _append(out: list[str], segments: list[Segment], char: str, raw_at: int) -> None:
+    at = len(out)
+    out.append(char)
+    if segments:
+        last = segments[-1]
+        if last.clean_start + last.length == at and last.raw_start + last.length == raw_at:
+            segments[-1] = Segment(clean_start=last.clean_start, raw_start=last.raw_start, length=last.length + 1)
+            return
+    segments.append(Segment(clean_start=at, raw_start=raw_at, length=1))
+
+
+def _shrink(segments: list[Segment]) -> None:
+    last = segments[-1]
+    if last.length == 1:
+        segments.pop()
+    else:
+        segments[-1] = Segment(clean_start=last.clean_start, raw_start=last.raw_start, length=last.length - 1)
+
+
+def _paragraphs(text: str) -> tuple[Paragraph, ...]:
+    blocks, start = [], 0
+    for match in re.finditer(r"\n|$", text):
+        if match.start() > start:
+            blocks.append((start, match.start()))
+        start = match.end()
+        if match.start() == len(text):
+            break
+    paragraphs = []
+    for n, (s, e) in enumerate(blocks, start=1):
+        block = text[s:e]
+        short = len(block.split()) <= 14
+        heading = short and not block.rstrip().endswith((".", "!", '"', "”", "'", "’", ":", ";"))
+        paragraphs.append(Paragraph(number=n, start=s, end=e, heading=heading))
+    return tuple(paragraphs)
+
+
+def _title(text: str, paragraphs: tuple[Paragraph, ...]) -> str:
+    if not paragraphs:
+        return ""
+    first = paragraphs[0]
+    if first.heading and not text[first.start : first.end].endswith("?"):
+        return text[first.start : first.end]
+    spans = sentence_spans(text, first.start, first.end)
+    sentence = text[spans[0][0] : spans[0][1]] if spans else text[first.start : first.end]
+    if len(sentence) <= 90:
+        return sentence
+    cut = sentence[:90].rsplit(" ", 1)[0].rstrip(",;:")
+    return cut + "…"

@@ -1,0 +1,143 @@
+"""Command line: parse, call the core, print. Imports only what each command needs."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from qa.errors import QAError
+
+
+def _warn(message: str) -> None:
+    print(f"qa: {message}", file=sys.stderr, flush=True)
+
+
+def _settings(args: argparse.Namespace) -> Any:
+    from pydantic import ValidationError
+
+    from qa.config import Settings
+
+    overrides = {
+        key: value
+        for key, value in (
+            ("corpus", getattr(args, "corpus", None)),
+            ("index_dir", getattr(args, "index_dir", None)),
+            ("top_k", getattr(args, "k", None)),
+        )
+        if value is not None
+    }
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "settings"
+        raise QAError(f"bad setting {where}: {first['msg']} (check QA_* variables and flags)") from None
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="qa",
+        description="Answers questions about a folder of news articles with cited passages, never generated text.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def paths(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument("--corpus", type=Path, help="folder of articles (default: seeds/, env QA_CORPUS)")
+        sub.add_argument("--index-dir", type=Path, help="where the index lives (default: index/, env QA_INDEX_DIR)")
+
+    ask = commands.add_parser(
+        "ask", help="answer a question with cited passages",
+        description="Answer a question with the passages of the articles that answer it, best first. "
+        "Builds the index first when it is missing, and rebuilds it when the articles changed.",
+    )
+    ask.add_argument("question", help="the question, in plain words")
+    ask.add_argument("-k", type=_positive, help="how many passages (default 5, env QA_TOP_K)")
+    ask.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    ask.add_argument(
+        "--history", action="append", default=[], metavar="EARLIER_QUESTION",
+        help="an earlier question of the chat, oldest first; repeat for several",
+    )
+    paths(ask)
+
+    index = commands.add_parser(
+        "index", help="build the index of the articles",
+        description="Read, clean, split and embed the articles into a new index, replacing the old one atomically.",
+    )
+    paths(index)
+
+    evaluate = commands.add_parser(
+        "eval", help="measure answer quality on a file of questions",
+        description="Ask every question of a JSONL file (id, type, question, evidence...) and print "
+        "hit@k, MRR@5, highlight hit@1, claim coverage and abstention, overall and per type.",
+    )
+    evaluate.add_argument("questions", type=Path, help="JSONL file of questions with evidence strings")
+    evaluate.add_argument("--json", action="store_true", help="print the report as one JSON object")
+    paths(evaluate)
+    return parser
+
+
+def _ask(args: argparse.Namespace) -> int:
+    from qa.engine import QA, clean_question
+
+    settings = _settings(args)
+    clean_question(args.question, settings.max_question_chars)  # refuse bad input before loading anything
+    answer = QA.open(settings, warn=_warn).ask(args.question, args.history, args.k)
+    if args.json:
+        print(answer.model_dump_json())
+    else:
+        from qa.render import render_answer
+
+        color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+        print(render_answer(answer, color=color))
+    return 0
+
+
+def _index(args: argparse.Namespace) -> int:
+    from qa.indexer import build_index
+
+    manifest = build_index(_settings(args), warn=_warn)
+    articles = sum(1 for f in manifest.corpus if f.sha256)
+    print(f"indexed {manifest.sentences} sentences from {articles} articles ({manifest.faiss_kind} index)")
+    return 0
+
+
+def _eval(args: argparse.Namespace) -> int:
+    from qa.engine import QA
+    from qa.evaluate import evaluate, read_questions
+    from qa.report import render_report
+
+    questions = read_questions(args.questions)
+    engine = QA.open(_settings(args), warn=_warn)
+    report = evaluate(questions, engine.ask)
+    print(report.model_dump_json(indent=2) if args.json else render_report(report))
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    handler = {"ask": _ask, "index": _index, "eval": _eval}[args.command]
+    try:
+        return handler(args)
+    except QAError as exc:
+        _warn(f"error: {exc}")
+        return exc.exit_code
+    except OSError as exc:
+        _warn(f"error: {exc.strerror or exc}{f': {exc.filename}' if exc.filename else ''}")
+        return 1
+    except KeyboardInterrupt:
+        _warn("interrupted")
+        return 130

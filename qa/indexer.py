@@ -1,0 +1,133 @@
+"""Build the index from the articles, and decide when an existing one must be rebuilt."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from qa import store
+from qa.chunking import embedding_texts, split_sentences
+from qa.config import Settings
+from qa.embedding import (
+    MODEL_NAME,
+    SentenceTransformerEncoder,
+    default_model_path,
+    load_tokenizer,
+    model_fingerprint,
+    token_counter,
+)
+from qa.errors import IndexFileError
+from qa.ingest import corpus_changed, read_corpus
+from qa.lexical import LexicalIndex
+from qa.models import Manifest
+
+Report = Callable[[str], None]
+
+HNSW_NEIGHBOURS = 32
+HNSW_EF_CONSTRUCTION = 80
+
+
+def model_path(settings: Settings) -> Path:
+    return settings.model_path or default_model_path()
+
+
+def vector_index(vectors: np.ndarray, exact_limit: int) -> tuple[object, str]:
+    """Exact inner-product search up to `exact_limit` vectors, HNSW above it."""
+    import faiss
+
+    dim = vectors.shape[1]
+    if len(vectors) <= exact_limit:
+        index = faiss.IndexFlatIP(dim)
+        kind = "flat"
+    else:
+        index = faiss.IndexHNSWFlat(dim, HNSW_NEIGHBOURS, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+        kind = f"hnsw{HNSW_NEIGHBOURS}"
+    index.add(vectors)
+    return index, kind
+
+
+def build_index(settings: Settings, warn: Report, progress: bool = True) -> Manifest:
+    """Read, clean, split and embed the corpus, then publish the new index atomically."""
+    path = model_path(settings)
+    fingerprint = model_fingerprint(path)
+    with store.build_lock(settings.index_dir):
+        docs, seen = read_corpus(settings.corpus, warn)
+        tokenizer_file = path / "tokenizer.json"
+        count = token_counter(load_tokenizer(tokenizer_file, settings.max_tokens))
+        sentences = split_sentences(docs, settings.max_tokens, count)
+        texts = embedding_texts(docs, sentences, settings.embed_context, settings.max_tokens, count)
+        encoder = SentenceTransformerEncoder(path, threads=settings.threads if settings.threads > 1 else 2)
+        build = store.new_build_dir(settings.index_dir)
+        try:
+            if progress:
+                warn(f"embedding {len(texts)} sentences from {len(docs)} articles")
+            vectors = encoder.encode(texts, progress=progress)
+            alone = [docs[u.doc].text[u.start : u.end] for u in sentences]
+            sentence_vectors = vectors.copy()
+            differs = [i for i, (a, t) in enumerate(zip(alone, texts, strict=True)) if a != t]
+            if differs:
+                sentence_vectors[differs] = encoder.encode([alone[i] for i in differs], progress=progress)
+            index, kind = vector_index(vectors, settings.exact_limit)
+            store.write_documents(build, docs)
+            store.write_sentences(build, sentences)
+            store.write_vectors(build, index)
+            store.write_sentence_vectors(build, sentence_vectors)
+            store.write_lexical(build, LexicalIndex.build(texts))
+            encoder.export_onnx(build / store.ONNX)
+            shutil.copyfile(tokenizer_file, build / store.TOKENIZER)
+            manifest = Manifest(
+                format_version=store.FORMAT_VERSION,
+                model_name=MODEL_NAME,
+                model_fingerprint=fingerprint,
+                dimension=int(vectors.shape[1]),
+                max_tokens=settings.max_tokens,
+                embed_context=settings.embed_context,
+                faiss_kind=kind,
+                corpus=tuple(seen),
+                files=store.file_checksums(build),
+                sentences=len(sentences),
+                created_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            )
+            store.publish(settings.index_dir, build, manifest)
+        except BaseException:
+            shutil.rmtree(build, ignore_errors=True)
+            raise
+    return manifest
+
+
+def stale_reason(settings: Settings, manifest: Manifest) -> str | None:
+    """Why the index no longer matches the articles or settings, or None when it is current."""
+    if manifest.max_tokens != settings.max_tokens or manifest.embed_context != settings.embed_context:
+        return "chunking settings changed"
+    if manifest.model_fingerprint != model_fingerprint(model_path(settings)):
+        return "the model changed"
+    if corpus_changed(settings.corpus, manifest.corpus):
+        return "articles were added, changed or removed"
+    return None
+
+
+def open_index(settings: Settings, warn: Report) -> store.StoredIndex:
+    """The current index: built when missing, rebuilt when stale or damaged."""
+    build = store.current_build(settings.index_dir)
+    reason = None
+    if build is None:
+        reason = "no index yet"
+    else:
+        try:
+            manifest = store.read_manifest(build)
+            reason = stale_reason(settings, manifest)
+        except IndexFileError as exc:
+            reason = str(exc).split(";")[0]
+    if reason is None:
+        try:
+            return store.load(settings.index_dir, settings.threads)
+        except IndexFileError as exc:
+            reason = str(exc).split(";")[0]
+    warn(f"building the index ({reason})")
+    build_index(settings, warn)
+    return store.load(settings.index_dir, settings.threads)

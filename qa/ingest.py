@@ -1,0 +1,166 @@
+"""Read the article folder: the only module that reads the corpus."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from qa.cleaning import clean
+from qa.errors import CorpusError
+from qa.models import Document, IndexedFile
+
+SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
+MAX_FILE_BYTES = 50 * 1024 * 1024
+
+Warn = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class CorpusFile:
+    path: Path
+    name: str
+
+
+def list_corpus(corpus: Path) -> list[CorpusFile]:
+    """Article files of the folder (recursively), sorted by name; hidden files skipped."""
+    if not corpus.exists():
+        raise CorpusError(f"article folder {corpus} does not exist; pass --corpus DIR or set QA_CORPUS")
+    if not corpus.is_dir():
+        raise CorpusError(f"{corpus} is not a folder; pass a folder of .txt, .md or .html articles")
+    files = []
+    for path in sorted(corpus.rglob("*")):
+        rel = path.relative_to(corpus)
+        if any(part.startswith(".") for part in rel.parts):
+            continue
+        if path.suffix.lower() in SUFFIXES and path.is_file():
+            files.append(CorpusFile(path=path, name=rel.as_posix()))
+    return files
+
+
+def stat_corpus(files: list[CorpusFile]) -> dict[str, tuple[int, int]]:
+    """name -> (size, mtime_ns): the cheap first look at whether anything changed."""
+    out = {}
+    for f in files:
+        try:
+            st = f.path.stat()
+        except OSError:
+            continue
+        out[f.name] = (st.st_size, st.st_mtime_ns)
+    return out
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _decode(data: bytes, name: str) -> str:
+    if b"\0" in data[:8192]:
+        raise CorpusError(f"{name}: looks binary, not text")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError as exc:
+        raise CorpusError(f"{name}: not UTF-8 or Windows-1252 text") from exc
+    return text
+
+
+def _html_text(html: str, name: str) -> str:
+    import trafilatura  # imported only when a corpus has HTML: it is slow to import
+
+    text = trafilatura.extract(html, include_comments=False, include_tables=False, favor_precision=True)
+    if not text or not text.strip():
+        raise CorpusError(f"{name}: no article text found in the HTML")
+    title = trafilatura.extract_metadata(html)
+    headline = title.title if title is not None and title.title else None
+    if headline and not text.startswith(headline):
+        text = f"{headline}\n{text}"
+    return text
+
+
+def read_document(f: CorpusFile) -> tuple[Document, IndexedFile]:
+    """Read and clean one article; raises CorpusError when it cannot be used."""
+    try:
+        st = f.path.stat()
+        if st.st_size > MAX_FILE_BYTES:
+            raise CorpusError(f"{f.name}: larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
+        data = f.path.read_bytes()
+    except OSError as exc:
+        raise CorpusError(f"{f.name}: cannot be read ({exc.strerror or exc})") from exc
+    raw = _decode(data, f.name)
+    suffix = f.path.suffix.lower()
+    is_html = suffix in (".html", ".htm")
+    if is_html:
+        # Citations of HTML articles point into the extracted text, not the markup.
+        raw = _html_text(raw, f.name)
+    cleaned = clean(raw, markdown=suffix in (".md", ".markdown"))
+    if not cleaned.text.strip():
+        raise CorpusError(f"{f.name}: no text after cleaning")
+    sha = hashlib.sha256(data).hexdigest()
+    doc = Document(
+        name=f.name,
+        title=cleaned.title or f.name,
+        date=cleaned.date,
+        text=cleaned.text,
+        segments=cleaned.segments,
+        paragraphs=cleaned.paragraphs,
+        sha256=sha,
+        raw_is_file=not is_html,
+    )
+    return doc, IndexedFile(name=f.name, size=st.st_size, mtime_ns=st.st_mtime_ns, sha256=sha)
+
+
+def read_corpus(corpus: Path, warn: Warn) -> tuple[list[Document], list[IndexedFile]]:
+    """Every usable article of the folder, and every file seen (skipped ones with an empty sha256).
+
+    Each unusable file is skipped with a warning naming it; the rest is indexed.
+    """
+    files = list_corpus(corpus)
+    docs, seen = [], []
+    for f in files:
+        try:
+            doc, entry = read_document(f)
+        except CorpusError as exc:
+            warn(f"skipped {exc}")
+            stat = stat_corpus([f]).get(f.name)
+            if stat is not None:
+                seen.append(IndexedFile(name=f.name, size=stat[0], mtime_ns=stat[1], sha256=""))
+            continue
+        docs.append(doc)
+        seen.append(entry)
+    if not docs:
+        found = f"{len(files)} file(s), none usable" if files else "no .txt, .md or .html files"
+        raise CorpusError(f"no articles to index in {corpus} ({found})")
+    return docs, seen
+
+
+def corpus_changed(corpus: Path, indexed: tuple[IndexedFile, ...]) -> bool:
+    """True when an article was added, removed or changed since the index was built."""
+    try:
+        files = list_corpus(corpus)
+    except CorpusError:
+        return False  # articles gone: keep answering from the index we have
+    known = {f.name: f for f in indexed}
+    stats = stat_corpus(files)
+    names = set(stats)
+    if names != set(known):
+        return True
+    for f in files:
+        entry = known[f.name]
+        size, mtime = stats[f.name]
+        if (size, mtime) == (entry.size, entry.mtime_ns):
+            continue
+        try:
+            if not entry.sha256 or size != entry.size or file_sha256(f.path) != entry.sha256:
+                return True
+        except OSError:
+            return True
+    return False

@@ -1,0 +1,137 @@
+"""Pydantic models: the data contract shared by the core, the CLI, the UI and the tests."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Segment(_Frozen):
+    """A run of cleaned text copied verbatim from the file: clean[clean_start:+length] == raw[raw_start:+length]."""
+
+    clean_start: int
+    raw_start: int
+    length: int
+
+
+class Paragraph(_Frozen):
+    """One block of the cleaned article; headings are kept for reading but not searched."""
+
+    number: int = Field(description="1-based position among the article's cleaned blocks")
+    start: int = Field(description="offset into the cleaned text")
+    end: int
+    heading: bool = False
+
+
+class Document(_Frozen):
+    """A cleaned article with the map back to the file as it is on disk."""
+
+    name: str = Field(description="file name relative to the corpus folder")
+    title: str
+    date: str | None = None
+    text: str = Field(description="the cleaned text: only deletions from the raw file")
+    segments: tuple[Segment, ...]
+    paragraphs: tuple[Paragraph, ...]
+    sha256: str
+    raw_is_file: bool = Field(default=True, description="False for HTML: spans point into extracted text")
+
+    def raw_offset(self, clean_offset: int) -> int:
+        """The file offset of the cleaned character at `clean_offset` (or just past the end)."""
+        for seg in self.segments:
+            if seg.clean_start <= clean_offset < seg.clean_start + seg.length:
+                return seg.raw_start + clean_offset - seg.clean_start
+        if not self.segments:
+            return 0
+        last = self.segments[-1]
+        return last.raw_start + last.length
+
+    def raw_span(self, start: int, end: int) -> tuple[int, int]:
+        """File span [start, end) covering the cleaned span [start, end)."""
+        if end <= start:
+            at = self.raw_offset(start)
+            return at, at
+        return self.raw_offset(start), self.raw_offset(end - 1) + 1
+
+
+class Sentence(_Frozen):
+    """The unit of retrieval: one sentence (or a token-bounded piece of a long one)."""
+
+    doc: int = Field(description="index into the document list")
+    paragraph: int = Field(description="1-based paragraph number")
+    start: int = Field(description="offset into the document's cleaned text")
+    end: int
+
+
+class Passage(_Frozen):
+    """A cited span of an article, with the sentence that best answers the question."""
+
+    doc: str = Field(description="file name")
+    title: str
+    paragraph: int
+    start: int = Field(description="character offset into the file as it is on disk")
+    end: int
+    text: str = Field(description="the file's span after cleaning")
+    highlight: str = Field(description="the answering sentence: a substring of text")
+    highlight_start: int = Field(description="offset of highlight inside text")
+    score: float = Field(description="relevance in [0, 1]; higher is better")
+    date: str | None = None
+
+
+class ConflictValue(_Frozen):
+    """One of the differing values, with the passages (by rank, 0-based) that state it."""
+
+    value: str
+    passages: tuple[int, ...]
+    docs: tuple[str, ...]
+
+
+class Conflict(_Frozen):
+    """Sources name different values for the same thing."""
+
+    aspect: Literal["who", "when", "extent", "number"]
+    values: tuple[ConflictValue, ...]
+    note: str
+
+
+class Answer(_Frozen):
+    """The reply to one question: `model_dump_json()` is what `--json` prints."""
+
+    question: str
+    answered: bool
+    passages: tuple[Passage, ...]
+    reason: str = Field(
+        default="",
+        description="why there is no answer: 'nothing relevant' or 'related passages only'",
+    )
+    conflicts: tuple[Conflict, ...] = ()
+    query: str = Field(default="", description="the query actually searched (follow-ups widened)")
+
+
+class IndexedFile(_Frozen):
+    """A corpus file as seen at build time; sha256 is empty for a file that was skipped."""
+
+    name: str
+    size: int
+    mtime_ns: int
+    sha256: str
+
+
+class Manifest(_Frozen):
+    """Everything needed to tell whether an index on disk is current and intact."""
+
+    format_version: int
+    model_name: str
+    model_fingerprint: str
+    dimension: int
+    max_tokens: int
+    embed_context: int
+    faiss_kind: str
+    corpus: tuple[IndexedFile, ...]
+    files: dict[str, str] = Field(description="index file name -> sha256")
+    sentences: int
+    created_at: str

@@ -1,0 +1,62 @@
+"""Plain-text rendering of answers for the terminal. Article text is data: control characters from
+an article never reach the terminal raw (no escape sequences, no cursor tricks)."""
+
+from __future__ import annotations
+
+import textwrap
+import unicodedata
+
+from qa.models import Answer, Passage
+
+BOLD_ON, BOLD_OFF = "\x1b[1;33m", "\x1b[0m"
+DIM_ON = "\x1b[2m"
+
+
+def safe(text: str) -> str:
+    """Text with control and format characters (ESC, bidi overrides, ...) made visible."""
+    out = []
+    for char in text:
+        category = unicodedata.category(char)
+        if char in "\n\t":
+            out.append(" ")
+        elif category in ("Cc", "Cf", "Cs", "Co"):
+            out.append(f"\\u{ord(char):04x}")
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+def _passage(rank: int, passage: Passage, color: bool, width: int) -> str:
+    before = safe(passage.text[: passage.highlight_start])
+    marked = safe(passage.highlight)
+    after = safe(passage.text[passage.highlight_start + len(passage.highlight) :])
+    # Wrap with placeholder markers so emphasis codes do not count toward the line width.
+    body = textwrap.fill(f"{before}\x00{marked}\x01{after}", width=width, initial_indent="    ",
+                         subsequent_indent="    ")
+    on, off = (BOLD_ON, BOLD_OFF) if color else ("**", "**")
+    body = body.replace("\x00", on).replace("\x01", off)
+    dim, reset = (DIM_ON, BOLD_OFF) if color else ("", "")
+    date = f" · {safe(passage.date)}" if passage.date else ""
+    head = f"[{rank}] {safe(passage.title)}"
+    cite = (
+        f"    {dim}{safe(passage.doc)} · paragraph {passage.paragraph} · "
+        f"chars {passage.start}-{passage.end}{date} · score {passage.score:.2f}{reset}"
+    )
+    return f"{head}\n{cite}\n{body}"
+
+
+def render_answer(answer: Answer, color: bool = False, width: int = 100) -> str:
+    lines = []
+    if answer.query and answer.query != answer.question:
+        lines.append(f"(searched as: {safe(answer.query)})")
+    for conflict in answer.conflicts:
+        lines.append(f"! {safe(conflict.note)}")
+    if not answer.answered:
+        if answer.passages:
+            lines.append("No answer: the articles discuss this, but none of these passages answers it.")
+            lines.append("Closest passages (not an answer):")
+        else:
+            lines.append("No answer: the articles do not cover this question.")
+    for rank, passage in enumerate(answer.passages, start=1):
+        lines.append(_passage(rank, passage, color, width))
+    return "\n\n".join(lines)

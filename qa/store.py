@@ -1,0 +1,225 @@
+"""The on-disk index: the only module that reads or writes `index/`.
+
+Layout: `index/builds/<id>/` holds one complete build (manifest.json, documents.json,
+sentences.npy, vectors.faiss, lexical.npz, encoder.onnx, tokenizer.json) and `index/current` is a
+symlink to the build in use. A new build is written beside the old one and `current` is swapped
+with one atomic rename, so a reader sees the old index or the new one, never half of one. Every file's
+sha256 is in the manifest and checked at load.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from qa.errors import IndexFileError, IndexLockedError
+from qa.lexical import LexicalIndex
+from qa.models import Document, Manifest, Sentence
+
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+DOCUMENTS = "documents.json"
+SENTENCES = "sentences.npy"
+VECTORS = "vectors.faiss"
+LEXICAL = "lexical.npz"
+SENTENCE_VECTORS = "sentence_vectors.npy"
+ONNX = "encoder.onnx"
+TOKENIZER = "tokenizer.json"
+DATA_FILES = (DOCUMENTS, SENTENCES, VECTORS, SENTENCE_VECTORS, LEXICAL, ONNX, TOKENIZER)
+
+
+@dataclass(frozen=True)
+class StoredIndex:
+    """A verified build, read into memory."""
+
+    path: Path
+    manifest: Manifest
+    documents: tuple[Document, ...]
+    sentences: np.ndarray  # int32 rows: doc, paragraph, start, end
+    vectors: object  # faiss.Index over sentences embedded with their context
+    sentence_vectors: np.ndarray  # float16, each sentence embedded alone: for reranking and highlights
+    lexical: LexicalIndex
+    encoder_bytes: bytes
+    tokenizer_path: Path
+
+    def sentence(self, i: int) -> Sentence:
+        doc, paragraph, start, end = (int(x) for x in self.sentences[i])
+        return Sentence(doc=doc, paragraph=paragraph, start=start, end=end)
+
+
+def current_build(index_dir: Path) -> Path | None:
+    link = index_dir / "current"
+    if not link.is_symlink() and not link.is_dir():
+        return None
+    target = link.resolve()
+    return target if target.is_dir() else None
+
+
+def read_manifest(build: Path) -> Manifest:
+    try:
+        data = json.loads((build / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise IndexFileError(f"index manifest unreadable ({exc}); run `python -m qa index`") from exc
+    if not isinstance(data, dict) or data.get("format_version") != FORMAT_VERSION:
+        raise IndexFileError("index built by another version of qa; run `python -m qa index`")
+    try:
+        return Manifest.model_validate(data)
+    except ValueError as exc:
+        raise IndexFileError("index manifest is damaged; run `python -m qa index`") from exc
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _checked(build: Path, name: str, manifest: Manifest) -> bytes:
+    try:
+        data = (build / name).read_bytes()
+    except OSError as exc:
+        raise IndexFileError(f"index file {name} is missing; run `python -m qa index`") from exc
+    if _sha256(data) != manifest.files.get(name):
+        raise IndexFileError(f"index file {name} is damaged (checksum mismatch); run `python -m qa index`")
+    return data
+
+
+def load(index_dir: Path, threads: int = 1) -> StoredIndex:
+    """Read and verify the current build; raises IndexFileError for anything missing or damaged."""
+    import io
+
+    import faiss
+
+    build = current_build(index_dir)
+    if build is None:
+        raise IndexFileError(f"no index in {index_dir}; run `python -m qa index`")
+    manifest = read_manifest(build)
+    blobs = {name: _checked(build, name, manifest) for name in DATA_FILES}
+    try:
+        documents = tuple(Document.model_validate(d) for d in json.loads(blobs[DOCUMENTS]))
+        sentences = np.load(io.BytesIO(blobs[SENTENCES]), allow_pickle=False)
+        sentence_vectors = np.load(io.BytesIO(blobs[SENTENCE_VECTORS]), allow_pickle=False)
+        faiss.omp_set_num_threads(threads)
+        vectors = faiss.deserialize_index(np.frombuffer(blobs[VECTORS], dtype=np.uint8))
+        with np.load(io.BytesIO(blobs[LEXICAL]), allow_pickle=False) as npz:
+            lexical = LexicalIndex(
+                vocabulary=tuple(npz["vocabulary"].tolist()),
+                indptr=npz["indptr"],
+                units=npz["units"],
+                weights=npz["weights"],
+                size=int(npz["size"]),
+            )
+    except Exception as exc:  # a checksum-valid file that still does not parse: another writer's bug
+        raise IndexFileError(f"index files do not parse ({exc}); run `python -m qa index`") from exc
+    counts = (len(sentences), vectors.ntotal, len(sentence_vectors), lexical.size, manifest.sentences)
+    if len(set(counts)) != 1:
+        raise IndexFileError("index files disagree on the number of sentences; run `python -m qa index`")
+    return StoredIndex(
+        path=build,
+        manifest=manifest,
+        documents=documents,
+        sentences=sentences,
+        vectors=vectors,
+        sentence_vectors=sentence_vectors,
+        lexical=lexical,
+        encoder_bytes=blobs[ONNX],
+        tokenizer_path=build / TOKENIZER,
+    )
+
+
+@contextlib.contextmanager
+def build_lock(index_dir: Path, wait: bool = True) -> Iterator[None]:
+    """One builder at a time; a second one waits (or fails at once with wait=False)."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with open(index_dir / ".lock", "w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError as exc:
+            raise IndexLockedError("another `qa index` is building this index; try again when it ends") from exc
+        yield
+
+
+def new_build_dir(index_dir: Path) -> Path:
+    """A fresh folder for a build; folders left by killed builds are removed first."""
+    builds = index_dir / "builds"
+    builds.mkdir(parents=True, exist_ok=True)
+    keep = current_build(index_dir)
+    for old in builds.iterdir():
+        if keep is None or old.resolve() != keep:
+            shutil.rmtree(old, ignore_errors=True)
+    path = builds / f"{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
+    path.mkdir()
+    return path
+
+
+def write_documents(build: Path, documents: list[Document]) -> None:
+    payload = "[" + ",".join(d.model_dump_json() for d in documents) + "]"
+    (build / DOCUMENTS).write_text(payload, encoding="utf-8")
+
+
+def write_sentences(build: Path, sentences: list[Sentence]) -> None:
+    rows = np.array([[s.doc, s.paragraph, s.start, s.end] for s in sentences], dtype=np.int32)
+    np.save(build / SENTENCES, rows.reshape(-1, 4), allow_pickle=False)
+
+
+def write_vectors(build: Path, index: object) -> None:
+    import faiss
+
+    faiss.write_index(index, str(build / VECTORS))
+
+
+def write_sentence_vectors(build: Path, vectors: np.ndarray) -> None:
+    np.save(build / SENTENCE_VECTORS, vectors.astype(np.float16), allow_pickle=False)
+
+
+def write_lexical(build: Path, lexical: LexicalIndex) -> None:
+    with open(build / LEXICAL, "wb") as handle:
+        np.savez(
+            handle,
+            vocabulary=np.array(lexical.vocabulary, dtype=str),
+            indptr=lexical.indptr,
+            units=lexical.units,
+            weights=lexical.weights,
+            size=np.array(lexical.size),
+        )
+
+
+def file_checksums(build: Path) -> dict[str, str]:
+    return {name: _sha256((build / name).read_bytes()) for name in DATA_FILES}
+
+
+def publish(index_dir: Path, build: Path, manifest: Manifest) -> None:
+    """Write the manifest, flush everything to disk, and make this build current in one rename."""
+    (build / MANIFEST).write_text(manifest.model_dump_json(indent=2), encoding="utf-8")
+    for name in (*DATA_FILES, MANIFEST):
+        with open(build / name, "rb") as handle:
+            os.fsync(handle.fileno())
+    _fsync_dir(build)
+    link = index_dir / "current"
+    staging = index_dir / f".current-{os.getpid()}"
+    with contextlib.suppress(FileNotFoundError):
+        staging.unlink()
+    staging.symlink_to(build.relative_to(index_dir))
+    if link.is_dir() and not link.is_symlink():
+        shutil.rmtree(link)  # an index folder from before builds were versioned
+    os.replace(staging, link)
+    _fsync_dir(index_dir)
+    for old in (index_dir / "builds").iterdir():
+        if old.resolve() != build.resolve():
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

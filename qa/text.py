@@ -1,0 +1,68 @@
+"""Pure text helpers: sentence boundaries, word tokens and normalisation."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_ABBREVIATIONS = frozenset(
+    """mr mrs ms dr prof sir st jr sr inc ltd co corp vs etc e.g i.e u.s u.k u.n
+    jan feb mar apr jun jul aug sep sept oct nov dec no gen gov sen rep rev fig approx""".split()
+)
+# A sentence ends at . ! or ? (plus closing quotes/brackets) followed by space and a likely start.
+_BOUNDARY = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9])")
+_WORD = re.compile(r"\w+(?:['’]\w+)*")
+_QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "′": "'", "″": '"'})
+
+
+def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    """Sentence spans [s, e) of text[start:end], trimmed of surrounding white space."""
+    end = len(text) if end is None else end
+    spans: list[tuple[int, int]] = []
+    cursor = start
+    for match in _BOUNDARY.finditer(text, start, end):
+        stop = match.end()
+        word = text[cursor:match.start() + 1].split()[-1:] or [""]
+        token = word[0].lower().rstrip(".").lstrip("\"'“‘(")
+        if token in _ABBREVIATIONS or (len(token) == 1 and token.isalpha()):
+            continue  # "Dr. Eleanor", "U.S. policy", "J. Smith": not a boundary
+        spans.append((cursor, stop))
+        cursor = stop
+    spans.append((cursor, end))
+    trimmed = []
+    for s, e in spans:
+        while s < e and text[s].isspace():
+            s += 1
+        while e > s and text[e - 1].isspace():
+            e -= 1
+        if e > s:
+            trimmed.append((s, e))
+    return trimmed
+
+
+def normalize(text: str) -> str:
+    """Lower-case, straight quotes, folded white space: the form used for comparisons."""
+    text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
+    return " ".join(text.lower().split())
+
+
+def words(text: str) -> list[str]:
+    """Lower-case word tokens with straight apostrophes."""
+    return _WORD.findall(normalize(text))
+
+
+STOPWORDS = frozenset(
+    """a about above after again against all am an and any are as at be because been before being
+    below between both but by can could did do does doing down during each few for from further had
+    has have having he her here hers herself him himself his how i if in into is it its itself just
+    me more most my myself no nor not now of off on once only or other our ours ourselves out over
+    own same she should so some such than that the their theirs them themselves then there these
+    they this those through to too under until up very was we were what when where which while who
+    whom why will with would you your yours yourself yourselves s t don didn doesn isn wasn weren
+    also may might must shall said says say tell told did does much many ever get got one""".split()
+)
+
+
+def content_words(text: str) -> list[str]:
+    """Word tokens without stop words: what a question is about."""
+    return [w for w in words(text) if w not in STOPWORDS]
