@@ -1,7 +1,7 @@
 """qa: answers questions about a folder of news articles with cited passages, never generated text.
 
-    from qa import QA
-    answer = QA.open().ask("Who lifted the ban?")
+from qa import QA
+answer = QA.open().ask("Who lifted the ban?")
 """
 
 from qa.config import Settings

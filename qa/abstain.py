@@ -34,6 +34,9 @@ def is_relevant(evidence: Evidence, thresholds: Thresholds = Thresholds()) -> bo
     """True when the articles hold something that addresses the question."""
     if evidence.similarity >= thresholds.sure_similarity:
         return True
-    if evidence.similarity >= thresholds.min_similarity and evidence.coverage >= thresholds.supported_coverage:
+    if (
+        evidence.similarity >= thresholds.min_similarity
+        and evidence.coverage >= thresholds.supported_coverage
+    ):
         return True
     return evidence.coverage >= thresholds.exact_coverage

@@ -35,7 +35,8 @@ PATTERNS: dict[str, re.Pattern[str]] = {
         r"\b(said|says|according to)\s+[A-Z]|"
         r"\b[A-Z][\w.]*\s+(administration|government|department|ministry|council|agency|bureau)\b|"
         r"\b(Department|Bureau|Ministry|Council|Agency|Commission|government|administration) of\b|"
-        r"\b(chairman|chairwoman|officer|founder|spokesperson|minister|secretary)\b",
+        r"\b(chairman|chairwoman|officer|founder|spokesperson|minister|secretary)\b|"
+        r"\b(the|by)\s+(United States|US|U\.S\.|UK|EU|White House|Washington|Congress|Pentagon|Kremlin)\b",
     ),
     "place": re.compile(
         r"\b[A-Z][a-z]+([ -][A-Z][a-z]+)?-based\b|\b(in|from|at|based in|headquartered in)\s+[A-Z][a-z]+",
@@ -50,8 +51,14 @@ PATTERNS: dict[str, re.Pattern[str]] = {
 _QUESTION_TYPES: list[tuple[re.Pattern[str], AnswerType]] = [
     (re.compile(r"\bhow long\b|\bfor how many (days|weeks|months|years)\b", re.I), "duration"),
     (re.compile(r"\bwhen\b|\bwhat (date|day|year|month|time)\b|\bwhich (date|day|year)\b", re.I), "date"),
-    (re.compile(r"\bhow (much|many)\b|\bwhat (percentage|share|number|amount|price|cost)\b", re.I), "quantity"),
-    (re.compile(r"\bwho(m|se)?\b|\bwhich (person|official|company|agency|administration|president)", re.I), "person"),
+    (
+        re.compile(r"\bhow (much|many)\b|\bwhat (percentage|share|number|amount|price|cost)\b", re.I),
+        "quantity",
+    ),
+    (
+        re.compile(r"\bwho(m|se)?\b|\bwhich (person|official|company|agency|administration|president)", re.I),
+        "person",
+    ),
     (re.compile(r"\bwhere\b|\bwhich (city|country|place)\b", re.I), "place"),
     (re.compile(r"\bwhy\b|\bwhat (is|was) the reason\b|\bfor what reason\b", re.I), "reason"),
 ]

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from qa.models import Paragraph, Segment
 from qa.text import sentence_spans
 
+# The line breaks str.splitlines() knows.
+_LINE_BREAK = re.compile(r"\r\n|[\r\n\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
 _ARROWS = re.compile(r"[←→«»‹›↑↓▸▶◀☰|•·]")
 _NAV_WORDS = re.compile(
     r"\b(subscribe|sign in|sign up|log in|login|menu|home|newsletter|share|search|blog|"
@@ -58,7 +60,7 @@ class Cleaned:
 
 def _lines(raw: str) -> list[tuple[int, int]]:
     spans, start = [], 0
-    for match in re.finditer(r"\r\n|\r|\n", raw):
+    for match in _LINE_BREAK.finditer(raw):
         spans.append((start, match.start()))
         start = match.end()
     spans.append((start, len(raw)))
@@ -128,34 +130,25 @@ def clean(raw: str, markdown: bool = False) -> Cleaned:
             continue
         seen.add(line.lower())
         _delete_inline(raw, s, e, keep, markdown)
-    # Trim spaces at line edges and collapse blank-line runs: paragraphs end up one "\n" apart.
+    # Trim spaces at line edges and collapse blank-line runs: paragraphs end up one line break apart.
     out_chars: list[str] = []
     segments: list[Segment] = []
-    line_breaks = {e for _, e in lines[:-1]}
-    pending_break: int | None = None
-    i = 0
-    while i < len(raw):
-        if i in line_breaks or raw[i] in "\r\n":
-            if out_chars and pending_break is None and raw[i] == "\n":
-                pending_break = i
-            elif out_chars and pending_break is None and raw[i] == "\r":
-                pending_break = i
-            i += 1
+    for s, e in lines:
+        kept = [i for i in range(s, e) if keep[i]]
+        while kept and raw[kept[0]].isspace():
+            kept.pop(0)
+        while kept and raw[kept[-1]].isspace():
+            kept.pop()
+        if not kept:
             continue
-        if not keep[i] or (raw[i].isspace() and (not out_chars or out_chars[-1] in " \n")):
-            i += 1
-            continue
-        if pending_break is not None:
-            while out_chars and out_chars[-1] == " ":
-                out_chars.pop()
-                _shrink(segments)
-            _append(out_chars, segments, "\n", pending_break)
-            pending_break = None
-        _append(out_chars, segments, raw[i], i)
-        i += 1
-    while out_chars and out_chars[-1].isspace():
-        out_chars.pop()
-        _shrink(segments)
+        if out_chars:
+            # The break before this line: its own character ("\n", or "\r" of an old Mac file).
+            brk = s - 1
+            _append(out_chars, segments, raw[brk], brk)
+        for i in kept:
+            if raw[i].isspace() and out_chars and out_chars[-1].isspace():
+                continue  # runs of spaces inside a line fold to their first
+            _append(out_chars, segments, raw[i], i)
     text = "".join(out_chars)
     paragraphs = _paragraphs(text)
     return Cleaned(text, tuple(segments), paragraphs, _title(text, paragraphs), date)
@@ -167,22 +160,16 @@ def _append(out: list[str], segments: list[Segment], char: str, raw_at: int) -> 
     if segments:
         last = segments[-1]
         if last.clean_start + last.length == at and last.raw_start + last.length == raw_at:
-            segments[-1] = Segment(clean_start=last.clean_start, raw_start=last.raw_start, length=last.length + 1)
+            segments[-1] = Segment(
+                clean_start=last.clean_start, raw_start=last.raw_start, length=last.length + 1
+            )
             return
     segments.append(Segment(clean_start=at, raw_start=raw_at, length=1))
 
 
-def _shrink(segments: list[Segment]) -> None:
-    last = segments[-1]
-    if last.length == 1:
-        segments.pop()
-    else:
-        segments[-1] = Segment(clean_start=last.clean_start, raw_start=last.raw_start, length=last.length - 1)
-
-
 def _paragraphs(text: str) -> tuple[Paragraph, ...]:
     blocks, start = [], 0
-    for match in re.finditer(r"\n|$", text):
+    for match in re.finditer(f"{_LINE_BREAK.pattern}|$", text):
         if match.start() > start:
             blocks.append((start, match.start()))
         start = match.end()

@@ -51,16 +51,19 @@ def _positive(text: str) -> int:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="qa",
-        description="Answers questions about a folder of news articles with cited passages, never generated text.",
+        description="Answers questions about news articles with cited passages, never generated text.",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def paths(sub: argparse.ArgumentParser) -> None:
         sub.add_argument("--corpus", type=Path, help="folder of articles (default: seeds/, env QA_CORPUS)")
-        sub.add_argument("--index-dir", type=Path, help="where the index lives (default: index/, env QA_INDEX_DIR)")
+        sub.add_argument(
+            "--index-dir", type=Path, help="where the index lives (default: index/, env QA_INDEX_DIR)"
+        )
 
     ask = commands.add_parser(
-        "ask", help="answer a question with cited passages",
+        "ask",
+        help="answer a question with cited passages",
         description="Answer a question with the passages of the articles that answer it, best first. "
         "Builds the index first when it is missing, and rebuilds it when the articles changed.",
     )
@@ -68,19 +71,24 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("-k", type=_positive, help="how many passages (default 5, env QA_TOP_K)")
     ask.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     ask.add_argument(
-        "--history", action="append", default=[], metavar="EARLIER_QUESTION",
+        "--history",
+        action="append",
+        default=[],
+        metavar="EARLIER_QUESTION",
         help="an earlier question of the chat, oldest first; repeat for several",
     )
     paths(ask)
 
     index = commands.add_parser(
-        "index", help="build the index of the articles",
-        description="Read, clean, split and embed the articles into a new index, replacing the old one atomically.",
+        "index",
+        help="build the index of the articles",
+        description="Read, clean, split and embed the articles; the new index replaces the old atomically.",
     )
     paths(index)
 
     evaluate = commands.add_parser(
-        "eval", help="measure answer quality on a file of questions",
+        "eval",
+        help="measure answer quality on a file of questions",
         description="Ask every question of a JSONL file (id, type, question, evidence...) and print "
         "hit@k, MRR@5, highlight hit@1, claim coverage and abstention, overall and per type.",
     )

@@ -27,7 +27,10 @@ class Settings(BaseSettings):
     candidates: int = Field(default=40, ge=5, le=1000, description="hits taken from each retriever")
     rrf_k: int = Field(default=20, ge=1, description="reciprocal rank fusion constant")
     type_weight: float = Field(
-        default=1.0, ge=0, le=3, description="bonus, in ranks, for a sentence holding the kind of answer asked"
+        default=1.0,
+        ge=0,
+        le=3,
+        description="bonus, in ranks, for a sentence holding the kind of answer asked",
     )
     exact_limit: int = Field(
         default=200_000, ge=1, description="above this many sentences, use an HNSW index"

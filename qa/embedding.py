@@ -50,7 +50,9 @@ def model_fingerprint(model_path: Path) -> str:
     for weights in sorted(model_path.glob("*.safetensors")) + sorted(model_path.glob("*.bin")):
         parts.append(f"{weights.name}:{weights.stat().st_size}")
     if not parts:
-        raise ModelError(f"no model found in {model_path}; set QA_MODEL_PATH to a sentence-transformers folder")
+        raise ModelError(
+            f"no model found in {model_path}; set QA_MODEL_PATH to a sentence-transformers folder"
+        )
     return ";".join(parts)
 
 
@@ -72,6 +74,7 @@ def token_counter(tokenizer: Tokenizer) -> Callable[[str], int]:
         return len(tokenizer.encode(text, add_special_tokens=False).ids)
 
     tokenizer.no_truncation()
+    tokenizer.no_padding()  # the shipped tokenizer.json pads to 128
     return count
 
 
@@ -84,7 +87,7 @@ class SentenceTransformerEncoder:
         self._model = None
         self.dimension = 384
 
-    def _load(self):  # type: ignore[no-untyped-def]
+    def _load(self):
         if self._model is None:
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
             import torch
@@ -105,7 +108,10 @@ class SentenceTransformerEncoder:
     def encode(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
         model = self._load()
         vectors = model.encode(
-            list(texts), batch_size=64, normalize_embeddings=True, show_progress_bar=progress,
+            list(texts),
+            batch_size=64,
+            normalize_embeddings=True,
+            show_progress_bar=progress,
             convert_to_numpy=True,
         )
         return np.ascontiguousarray(vectors, dtype=np.float32)
@@ -122,13 +128,15 @@ class SentenceTransformerEncoder:
                 super().__init__()
                 self.inner = inner
 
-            def forward(self, input_ids, attention_mask, token_type_ids):  # type: ignore[no-untyped-def]
+            def forward(self, input_ids, attention_mask, token_type_ids):
                 out = self.inner(
                     input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
                 )
                 return out.last_hidden_state
 
-        sample = model.tokenizer(["a question", "a longer second question"], return_tensors="pt", padding=True)
+        sample = model.tokenizer(
+            ["a question", "a longer second question"], return_tensors="pt", padding=True
+        )
         axes = {0: "batch", 1: "tokens"}
         import warnings
 
@@ -141,7 +149,9 @@ class SentenceTransformerEncoder:
                 input_names=["input_ids", "attention_mask", "token_type_ids"],
                 output_names=["last_hidden_state"],
                 dynamic_axes={
-                    "input_ids": axes, "attention_mask": axes, "token_type_ids": axes,
+                    "input_ids": axes,
+                    "attention_mask": axes,
+                    "token_type_ids": axes,
                     "last_hidden_state": axes,
                 },
                 opset_version=17,
@@ -165,7 +175,7 @@ class OnnxEncoder:
         except Exception as exc:  # onnxruntime raises its own untyped errors
             raise ModelError(f"cannot load the ONNX encoder: {exc}") from exc
         self._tokenizer = load_tokenizer(tokenizer_path, max_tokens)
-        self._tokenizer.enable_padding()
+        self._tokenizer.enable_padding()  # to the longest text of the batch, not a fixed length
         self.dimension = int(self._session.get_outputs()[0].shape[-1] or 384)
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:

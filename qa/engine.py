@@ -8,12 +8,12 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from qa.abstain import NOTHING_RELEVANT, Evidence, is_relevant
+from qa.answer_types import AnswerType, holds, question_type
 from qa.config import Settings
 from qa.errors import UsageError
 from qa.followup import resolve_query
 from qa.models import Answer, Document, Passage
-from qa.abstain import NOTHING_RELEVANT, Evidence, is_relevant
-from qa.answer_types import AnswerType, holds, question_type
 from qa.search import diversify, group_passages, make_passage, near_duplicate, pick_highlight, rank
 from qa.store import StoredIndex
 
@@ -29,7 +29,7 @@ def clean_question(question: str, max_chars: int) -> str:
     text = "".join(" " if unicodedata.category(c) in ("Cc", "Cs") else c for c in question)
     text = " ".join(text.split())
     if not text:
-        raise UsageError("the question is empty; ask something, e.g. qa ask \"who lifted the ban?\"")
+        raise UsageError('the question is empty; ask something, e.g. qa ask "who lifted the ban?"')
     if len(text) > max_chars:
         raise UsageError(f"the question is {len(text)} characters long; the limit is {max_chars}")
     return text
@@ -76,14 +76,21 @@ class QA:
         stored, sentences = self.stored, self.stored.sentences
         query_vector = self.encoder.encode([query])[0]
         depth = min(self.settings.candidates, len(sentences))
-        dense_scores, dense_ids = stored.vectors.search(query_vector[None, :], depth)  # type: ignore[attr-defined]
+        dense_scores, dense_ids = stored.vectors.search(query_vector[None, :], depth)
         found = dense_ids[0] >= 0
         lexical_scores = stored.lexical.scores(query)
         kind = question_type(question)
         typed = self._typed_check(kind)
         hits = rank(
-            dense_ids[0][found], dense_scores[0][found], lexical_scores, stored.sentence_vectors,
-            query_vector, depth, self.settings.rrf_k, typed, self.settings.type_weight,
+            dense_ids[0][found],
+            dense_scores[0][found],
+            lexical_scores,
+            stored.sentence_vectors,
+            query_vector,
+            depth,
+            self.settings.rrf_k,
+            typed,
+            self.settings.type_weight,
         )
         top = [h.unit for h in hits[:10]]
         evidence = Evidence(
@@ -91,7 +98,9 @@ class QA:
             coverage=float(stored.lexical.coverage(query, top).max()) if top else 0.0,
         )
         if not is_relevant(evidence):
-            return Answer(question=question, answered=False, passages=(), reason=NOTHING_RELEVANT, query=query)
+            return Answer(
+                question=question, answered=False, passages=(), reason=NOTHING_RELEVANT, query=query
+            )
         spans = group_passages(hits, sentences, self.settings.window, k)
         spans = diversify(_distinct(spans, stored, sentences), k)
         best_possible = (3.0 + self.settings.type_weight) / (self.settings.rrf_k + 1)
@@ -102,7 +111,6 @@ class QA:
             score = min(1.0, span.best.fused / best_possible)
             passages.append(make_passage(doc, sentences, span, highlight, score))
         return Answer(question=question, answered=bool(passages), passages=tuple(passages), query=query)
-
 
     def _typed_check(self, kind: AnswerType | None) -> Callable[[int], bool] | None:
         if kind is None:

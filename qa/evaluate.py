@@ -54,7 +54,9 @@ class Metrics(BaseModel):
     mrr_at_5: float | None
     highlight_hit_at_1: float | None
     claim_coverage: float | None
-    refused_unanswerable: float | None = Field(description="share of unanswerable questions answered 'no answer'")
+    refused_unanswerable: float | None = Field(
+        description="share of unanswerable questions answered 'no answer'"
+    )
     refused_answerable: float | None = Field(description="share of answerable questions wrongly refused")
 
 
@@ -99,8 +101,15 @@ def score(question: EvalQuestion, answer: Answer) -> QuestionResult:
     else:
         ok = rank == 1 and (not question.claims or found == len(question.claims))
     return QuestionResult(
-        id=question.id, type=question.type, question=question.question, answered=answer.answered,
-        rank=rank, highlight_hit=highlight_hit, claims_found=found, claims_total=len(question.claims), ok=ok,
+        id=question.id,
+        type=question.type,
+        question=question.question,
+        answered=answer.answered,
+        rank=rank,
+        highlight_hit=highlight_hit,
+        claims_found=found,
+        claims_total=len(question.claims),
+        ok=ok,
     )
 
 

@@ -6,6 +6,7 @@ import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -25,6 +26,9 @@ from qa.ingest import corpus_changed, read_corpus
 from qa.lexical import LexicalIndex
 from qa.models import Manifest
 
+if TYPE_CHECKING:
+    import faiss
+
 Report = Callable[[str], None]
 
 HNSW_NEIGHBOURS = 32
@@ -35,18 +39,19 @@ def model_path(settings: Settings) -> Path:
     return settings.model_path or default_model_path()
 
 
-def vector_index(vectors: np.ndarray, exact_limit: int) -> tuple[object, str]:
+def vector_index(vectors: np.ndarray, exact_limit: int) -> tuple[faiss.Index, str]:
     """Exact inner-product search up to `exact_limit` vectors, HNSW above it."""
     import faiss
 
     dim = vectors.shape[1]
+    index: faiss.Index
     if len(vectors) <= exact_limit:
         index = faiss.IndexFlatIP(dim)
         kind = "flat"
     else:
-        index = faiss.IndexHNSWFlat(dim, HNSW_NEIGHBOURS, faiss.METRIC_INNER_PRODUCT)
-        index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
-        kind = f"hnsw{HNSW_NEIGHBOURS}"
+        hnsw = faiss.IndexHNSWFlat(dim, HNSW_NEIGHBOURS, faiss.METRIC_INNER_PRODUCT)
+        hnsw.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+        index, kind = hnsw, f"hnsw{HNSW_NEIGHBOURS}"
     index.add(vectors)
     return index, kind
 

@@ -12,7 +12,7 @@ class _Frozen(BaseModel):
 
 
 class Segment(_Frozen):
-    """A run of cleaned text copied verbatim from the file: clean[clean_start:+length] == raw[raw_start:+length]."""
+    """A run of cleaned text copied verbatim from the file (clean_start -> raw_start, length chars)."""
 
     clean_start: int
     raw_start: int

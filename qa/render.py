@@ -31,8 +31,9 @@ def _passage(rank: int, passage: Passage, color: bool, width: int) -> str:
     marked = safe(passage.highlight)
     after = safe(passage.text[passage.highlight_start + len(passage.highlight) :])
     # Wrap with placeholder markers so emphasis codes do not count toward the line width.
-    body = textwrap.fill(f"{before}\x00{marked}\x01{after}", width=width, initial_indent="    ",
-                         subsequent_indent="    ")
+    body = textwrap.fill(
+        f"{before}\x00{marked}\x01{after}", width=width, initial_indent="    ", subsequent_indent="    "
+    )
     on, off = (BOLD_ON, BOLD_OFF) if color else ("**", "**")
     body = body.replace("\x00", on).replace("\x01", off)
     dim, reset = (DIM_ON, BOLD_OFF) if color else ("", "")

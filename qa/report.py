@@ -5,9 +5,15 @@ from __future__ import annotations
 from qa.evaluate import EvalReport, Metrics
 
 _COLUMNS = (
-    ("n", "questions"), ("hit@1", "hit_at_1"), ("hit@3", "hit_at_3"), ("hit@5", "hit_at_5"),
-    ("MRR@5", "mrr_at_5"), ("hl@1", "highlight_hit_at_1"), ("claims", "claim_coverage"),
-    ("refused-unans", "refused_unanswerable"), ("refused-ans", "refused_answerable"),
+    ("n", "questions"),
+    ("hit@1", "hit_at_1"),
+    ("hit@3", "hit_at_3"),
+    ("hit@5", "hit_at_5"),
+    ("MRR@5", "mrr_at_5"),
+    ("hl@1", "highlight_hit_at_1"),
+    ("claims", "claim_coverage"),
+    ("refused-unans", "refused_unanswerable"),
+    ("refused-ans", "refused_answerable"),
 )
 
 
@@ -25,8 +31,10 @@ def render_report(report: EvalReport) -> str:
     rows = [["type"] + [title for title, _ in _COLUMNS], _row("overall", report.overall)]
     rows += [_row(kind, m) for kind, m in report.by_type.items()]
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    lines = ["  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True)))
-             for r in rows]
+    lines = [
+        "  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True)))
+        for r in rows
+    ]
     wrong = [r for r in report.results if not r.ok]
     lines.append("")
     lines.append(f"wrong or incomplete: {len(wrong)} of {len(report.results)}")

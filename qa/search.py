@@ -61,7 +61,9 @@ def rank(
     for unit in candidates:
         is_typed = typed(unit) if typed is not None else False
         fused = scores[unit] + (type_weight / (rrf_k + 1) if is_typed else 0.0)
-        hits.append(Hit(unit, fused, dense_of.get(unit, 0.0), alone_of[unit], float(lexical_scores[unit]), is_typed))
+        hits.append(
+            Hit(unit, fused, dense_of.get(unit, 0.0), alone_of[unit], float(lexical_scores[unit]), is_typed)
+        )
     hits.sort(key=lambda h: (-h.fused, h.unit))
     return hits
 
@@ -101,7 +103,12 @@ def group_passages(hits: Sequence[Hit], sentences: np.ndarray, radius: int, limi
         doc, paragraph = int(sentences[hit.unit, 0]), int(sentences[hit.unit, 1])
         merged = False
         for span in spans:
-            if span.doc == doc and span.paragraph == paragraph and first <= span.last + 1 and last >= span.first - 1:
+            if (
+                span.doc == doc
+                and span.paragraph == paragraph
+                and first <= span.last + 1
+                and last >= span.first - 1
+            ):
                 if span.first <= hit.unit <= span.last:
                     span.members.append(hit)  # already shown: no need to widen
                 else:
@@ -148,8 +155,13 @@ def near_duplicate(a: str, b: str) -> bool:
     return len(wa & wb) / len(wa | wb) >= 0.8
 
 
-def pick_highlight(span: Span, query_vector: np.ndarray, sentence_vectors: np.ndarray,
-                   lexical_scores: np.ndarray, typed: Callable[[int], bool] | None) -> int:
+def pick_highlight(
+    span: Span,
+    query_vector: np.ndarray,
+    sentence_vectors: np.ndarray,
+    lexical_scores: np.ndarray,
+    typed: Callable[[int], bool] | None,
+) -> int:
     """The sentence of the passage that best answers: similarity of the sentence alone, nudged by
     its BM25 score and by holding the kind of answer asked for."""
     units = list(range(span.first, span.last + 1))

@@ -19,12 +19,16 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from qa.errors import IndexFileError, IndexLockedError
 from qa.lexical import LexicalIndex
 from qa.models import Document, Manifest, Sentence
+
+if TYPE_CHECKING:
+    import faiss
 
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
@@ -46,7 +50,7 @@ class StoredIndex:
     manifest: Manifest
     documents: tuple[Document, ...]
     sentences: np.ndarray  # int32 rows: doc, paragraph, start, end
-    vectors: object  # faiss.Index over sentences embedded with their context
+    vectors: faiss.Index  # over the sentences embedded with their context
     sentence_vectors: np.ndarray  # float16, each sentence embedded alone: for reranking and highlights
     lexical: LexicalIndex
     encoder_bytes: bytes
@@ -143,7 +147,9 @@ def build_lock(index_dir: Path, wait: bool = True) -> Iterator[None]:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
         except BlockingIOError as exc:
-            raise IndexLockedError("another `qa index` is building this index; try again when it ends") from exc
+            raise IndexLockedError(
+                "another `qa index` is building this index; try again when it ends"
+            ) from exc
         yield
 
 
@@ -170,7 +176,7 @@ def write_sentences(build: Path, sentences: list[Sentence]) -> None:
     np.save(build / SENTENCES, rows.reshape(-1, 4), allow_pickle=False)
 
 
-def write_vectors(build: Path, index: object) -> None:
+def write_vectors(build: Path, index: faiss.Index) -> None:
     import faiss
 
     faiss.write_index(index, str(build / VECTORS))

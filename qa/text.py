@@ -22,7 +22,7 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
     cursor = start
     for match in _BOUNDARY.finditer(text, start, end):
         stop = match.end()
-        word = text[cursor:match.start() + 1].split()[-1:] or [""]
+        word = text[cursor : match.start() + 1].split()[-1:] or [""]
         token = word[0].lower().rstrip(".").lstrip("\"'“‘(")
         if token in _ABBREVIATIONS or (len(token) == 1 and token.isalpha()):
             continue  # "Dr. Eleanor", "U.S. policy", "J. Smith": not a boundary

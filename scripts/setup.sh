@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Creates .venv/ and installs qa with everything its tests need. Safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+python=$(command -v python3.11 || command -v python3)
+if [ ! -x .venv/bin/python ]; then
+  "$python" -m venv .venv
+fi
+# torch first and pinned: the CPU wheel of this release is on this machine's disk; any other
+# release (or none pinned) pulls several GB of CUDA packages.
+.venv/bin/pip install --quiet --disable-pip-version-check torch==2.13.0
+.venv/bin/pip install --quiet --disable-pip-version-check -e ".[dev]"
+echo "qa is installed in .venv/ (try: .venv/bin/qa ask \"Who lifted the ban?\")" >&2

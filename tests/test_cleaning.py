@@ -1,0 +1,108 @@
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from qa.cleaning import clean
+from tests.conftest import SEEDS
+
+QUIVER = (SEEDS / "003_3739d69c4638959f.txt").read_text()
+OPINION = (SEEDS / "002_17632f222889c6ff.txt").read_text()
+
+
+def _removed_only(raw: str) -> None:
+    """Cleaning deletes and never rewrites: each segment is a verbatim run of the file."""
+    cleaned = clean(raw)
+    for seg in cleaned.segments:
+        assert (
+            cleaned.text[seg.clean_start : seg.clean_start + seg.length]
+            == raw[seg.raw_start : seg.raw_start + seg.length]
+        )
+    assert sum(seg.length for seg in cleaned.segments) == len(cleaned.text)
+
+
+def test_site_navigation_lines_are_removed():
+    text = clean(QUIVER).text
+    assert "SUBSCRIBE" not in text
+    assert "← Blog" not in text
+    assert not text.startswith("QuiverSphere")
+
+
+def test_leftover_html_fragment_is_removed_and_sentence_kept():
+    text = clean(QUIVER).text
+    assert 'growth/">' not in text
+    assert "the Trump administration has taken steps to partially lift the export ban" in text
+
+
+def test_link_bait_is_removed():
+    text = clean(OPINION).text
+    assert "Read more on a similar topic" not in text
+    assert "this related article" not in text
+    assert "Then, lawmakers decided to extend that fence to the software those chips produced." in text
+
+
+def test_duplicate_title_line_is_removed_and_becomes_the_title():
+    cleaned = clean(QUIVER)
+    title = "Anthropic's AI export ban lifted by Trump administration"
+    assert cleaned.text.count(title) == 1
+    assert cleaned.title == title
+
+
+def test_date_line_gives_the_date_and_is_removed():
+    cleaned = clean(QUIVER)
+    assert cleaned.date == "02 July 2026"
+    assert "min read" not in cleaned.text
+
+
+def test_blank_line_runs_collapse_to_one_paragraph_break():
+    cleaned = clean("First paragraph here.\n\n\n\n\nSecond paragraph here.\n\n\n")
+    assert cleaned.text == "First paragraph here.\nSecond paragraph here."
+    assert [p.number for p in cleaned.paragraphs] == [1, 2]
+
+
+def test_title_without_headline_is_the_shortened_first_sentence():
+    cleaned = clean((SEEDS / "000_f9b306b4da719ccb.txt").read_text())
+    assert cleaned.title.startswith("Washington is shifting its approach")
+    assert len(cleaned.title) <= 91
+
+
+def test_hostile_markup_is_kept_as_text():
+    raw = "An article with <script>alert(1)</script> and <img src=x onerror=alert(2)> inside it."
+    assert clean(raw).text == raw
+
+
+def test_markdown_syntax_is_removed():
+    cleaned = clean("# A headline\n\nSome **bold** text and a [link](https://example.com/x).", markdown=True)
+    assert cleaned.text == "A headline\nSome bold text and a link."
+    assert cleaned.title == "A headline"
+
+
+def test_every_seed_maps_back_to_its_file():
+    for path in sorted(Path(SEEDS).glob("*.txt")):
+        _removed_only(path.read_text())
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.characters(codec="utf-8"), max_size=400))
+def test_cleaning_arbitrary_text_only_deletes(raw):
+    _removed_only(raw)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            ["Word", "word.", "QUIVER", "← Blog", "\n", "\n\n", " ", 'x-y/">', "Read more here."]
+        ),
+        max_size=60,
+    )
+)
+def test_cleaning_junk_mixtures_only_deletes(parts):
+    _removed_only("".join(parts))
+
+
+def test_every_kind_of_line_break_separates_paragraphs():
+    for brk in ("\n", "\r\n", "\r", "\u2028", "\x0b"):
+        cleaned = clean(f"One sentence here.{brk}{brk}Another one there.")
+        assert len(cleaned.paragraphs) == 2, repr(brk)
+        _removed_only(f"One sentence here.{brk}{brk}Another one there.")

@@ -1,0 +1,17 @@
+import qa
+
+
+def test_public_api_is_what_all_says():
+    exported = {name for name in dir(qa) if not name.startswith("_")}
+    modules = {name for name in exported if type(getattr(qa, name)).__name__ == "module"}
+    assert exported - modules == set(qa.__all__)
+
+
+def test_importing_qa_loads_no_model_stack():
+    import subprocess
+    import sys
+
+    heavy = "('torch', 'sentence_transformers', 'gradio')"
+    code = f"import sys, qa; print(any(m in sys.modules for m in {heavy}))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

@@ -1,0 +1,79 @@
+"""Staleness, atomic replacement and damage detection, on a temporary copy of the articles."""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from qa import QA, IndexFileError, Settings, store
+from tests.conftest import SEEDS
+
+
+@pytest.fixture()
+def corpus(tmp_path: Path) -> Path:
+    folder = tmp_path / "articles"
+    shutil.copytree(SEEDS, folder)
+    return folder
+
+
+def _open(settings: Settings) -> tuple[QA, list[str]]:
+    said: list[str] = []
+    return QA.open(settings, warn=said.append), said
+
+
+def test_index_is_built_reused_and_rebuilt_when_articles_change(corpus, tmp_path):
+    settings = Settings(corpus=corpus, index_dir=tmp_path / "index")
+    first, said = _open(settings)
+    assert any("no index yet" in s for s in said)
+    build = first.stored.path
+
+    again, said = _open(settings)
+    assert said == [] and again.stored.path == build  # nothing changed: no rebuild
+
+    os.utime(corpus / "000_f9b306b4da719ccb.txt")  # touched, same content: still no rebuild
+    _, said = _open(settings)
+    assert said == []
+
+    with open(corpus / "004_85bf35164d9416cf.txt", "a", encoding="utf-8") as handle:
+        handle.write("\nThe zebra council of Ruritania approved the plan on Friday.\n")
+    edited, said = _open(settings)
+    assert any("articles were added, changed or removed" in s for s in said)
+    assert edited.stored.path != build and not build.exists()  # old build replaced whole
+    assert "zebra" in edited.ask("What did the zebra council of Ruritania approve?").passages[0].text
+
+    (corpus / "001_25a242c555f2ca6b.txt").unlink()
+    removed, said = _open(settings)
+    assert said and all(d.name != "001_25a242c555f2ca6b.txt" for d in removed.documents)
+
+    changed, said = _open(settings.model_copy(update={"embed_context": 0}))
+    assert any("chunking settings changed" in s for s in said)
+
+
+def test_damaged_index_file_is_detected_and_rebuilt(corpus, tmp_path):
+    settings = Settings(corpus=corpus, index_dir=tmp_path / "index")
+    engine, _ = _open(settings)
+    target = engine.stored.path / store.LEXICAL
+    target.write_bytes(target.read_bytes()[:-10])
+    with pytest.raises(IndexFileError, match="damaged"):
+        store.load(settings.index_dir)
+    repaired, said = _open(settings)
+    assert any("damaged" in s for s in said)
+    assert repaired.ask("Who lifted the ban?").answered
+
+
+def test_a_manifest_from_another_version_is_refused(corpus, tmp_path):
+    settings = Settings(corpus=corpus, index_dir=tmp_path / "index")
+    engine, _ = _open(settings)
+    manifest = engine.stored.path / store.MANIFEST
+    manifest.write_text(manifest.read_text().replace('"format_version": 1', '"format_version": 99'))
+    with pytest.raises(IndexFileError, match="another version"):
+        store.load(settings.index_dir)
+
+
+def test_round_trip_keeps_every_document_and_vector(engine, seed_settings):
+    loaded = store.load(seed_settings.index_dir)
+    assert loaded.documents == engine.stored.documents
+    assert (loaded.sentences == engine.stored.sentences).all()
+    assert loaded.vectors.ntotal == engine.stored.vectors.ntotal
+    assert loaded.lexical.vocabulary == engine.stored.lexical.vocabulary

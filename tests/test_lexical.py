@@ -1,0 +1,38 @@
+from qa.lexical import LexicalIndex, stem
+
+TEXTS = [
+    "The Trump administration lifted the export ban on Anthropic.",
+    "Open-source models released by European competitors like Mistral.",
+    "Training a frontier model costs hundreds of millions of dollars.",
+]
+
+
+def test_stemming_joins_word_forms():
+    assert stem("lifted") == stem("lifting") == stem("lifts") == stem("lift")
+    assert stem("imposed") == stem("impose")
+
+
+def test_rare_name_ranks_its_sentence_first():
+    index = LexicalIndex.build(TEXTS)
+    ids, scores = index.search("Mistral", 3)
+    assert list(ids) == [1]
+    assert scores[0] > 0
+
+
+def test_misspelt_word_finds_its_nearest_spelling():
+    index = LexicalIndex.build(TEXTS)
+    ids, _ = index.search("antropic", 3)
+    assert list(ids) == [0]
+
+
+def test_coverage_counts_unknown_words_against_every_sentence():
+    index = LexicalIndex.build(TEXTS)
+    cov = index.coverage("Mistral sourdough", [0, 1, 2])
+    assert cov[0] == 0 and cov[2] == 0
+    assert 0.3 < cov[1] < 0.7
+    assert index.coverage("export ban", [0])[0] == 1.0
+
+
+def test_no_match_gives_no_hits():
+    ids, scores = LexicalIndex.build(TEXTS).search("sourdough bread", 5)
+    assert len(ids) == 0 and len(scores) == 0
