@@ -40,3 +40,30 @@ def is_relevant(evidence: Evidence, thresholds: Thresholds = Thresholds()) -> bo
     ):
         return True
     return evidence.coverage >= thresholds.exact_coverage
+
+
+RELATED_ONLY = "related passages only"
+
+
+@dataclass(frozen=True)
+class SentenceSupport:
+    """One sentence of a top passage, as evidence that the question is answered."""
+
+    typed: bool  # holds the kind of answer asked for (a date for "when", a number for "how many")
+    coverage: float
+    similarity: float
+
+    @property
+    def addresses(self) -> bool:
+        """About the question: most of its rare words, or close in meaning."""
+        return self.coverage >= 0.5 or self.similarity >= 0.5
+
+
+def answer_supported(sentences: list[SentenceSupport]) -> bool:
+    """For a question that wants a date, number, person or place: does a top sentence give one, and
+    is that sentence about the question (most of its rare words, or close in meaning)?
+
+    "How much revenue did Anthropic make?" finds sentences about Anthropic and about money, but none
+    that has both a number and the word revenue: the articles discuss the subject without answering.
+    """
+    return any(s.typed and s.addresses for s in sentences)

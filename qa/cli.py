@@ -48,6 +48,18 @@ def _positive(text: str) -> int:
     return value
 
 
+def _requirement(text: str) -> tuple[str, float]:
+    from qa.evaluate import Metrics
+
+    name, _, value = text.partition("=")
+    if name not in Metrics.model_fields or name == "questions":
+        raise argparse.ArgumentTypeError(f"unknown metric {name!r}; one of {', '.join(Metrics.model_fields)}")
+    try:
+        return name, float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected METRIC=NUMBER, got {text!r}") from None
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="qa",
@@ -94,6 +106,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     evaluate.add_argument("questions", type=Path, help="JSONL file of questions with evidence strings")
     evaluate.add_argument("--json", action="store_true", help="print the report as one JSON object")
+    evaluate.add_argument(
+        "--require",
+        action="append",
+        default=[],
+        metavar="METRIC=VALUE",
+        type=_requirement,
+        help="fail (exit 1) when an overall metric is below VALUE, e.g. hit_at_1=0.9; repeatable. "
+        "For refused_answerable the value is a maximum.",
+    )
     paths(evaluate)
     return parser
 
@@ -132,7 +153,14 @@ def _eval(args: argparse.Namespace) -> int:
     engine = QA.open(_settings(args), warn=_warn)
     report = evaluate(questions, engine.ask)
     print(report.model_dump_json(indent=2) if args.json else render_report(report))
-    return 0
+    failed = 0
+    for name, bound in args.require:
+        value = getattr(report.overall, name)
+        at_most = name == "refused_answerable"
+        if value is None or (value > bound if at_most else value < bound):
+            _warn(f"{name} = {value} is {'above' if at_most else 'below'} the required {bound}")
+            failed = 1
+    return failed
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -143,6 +171,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except QAError as exc:
         _warn(f"error: {exc}")
         return exc.exit_code
+    except BrokenPipeError:
+        # The reader (e.g. `head`) went away: stop quietly, as other command-line tools do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except OSError as exc:
         _warn(f"error: {exc.strerror or exc}{f': {exc.filename}' if exc.filename else ''}")
         return 1

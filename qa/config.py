@@ -27,7 +27,7 @@ class Settings(BaseSettings):
     candidates: int = Field(default=40, ge=5, le=1000, description="hits taken from each retriever")
     rrf_k: int = Field(default=20, ge=1, description="reciprocal rank fusion constant")
     type_weight: float = Field(
-        default=1.0,
+        default=1.5,
         ge=0,
         le=3,
         description="bonus, in ranks, for a sentence holding the kind of answer asked",

@@ -2,20 +2,31 @@
 
 from __future__ import annotations
 
+import re
 import sys
 import unicodedata
 from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from qa.abstain import NOTHING_RELEVANT, Evidence, is_relevant
+from qa.abstain import (
+    NOTHING_RELEVANT,
+    RELATED_ONLY,
+    Evidence,
+    SentenceSupport,
+    answer_supported,
+    is_relevant,
+)
 from qa.answer_types import AnswerType, holds, question_type
 from qa.config import Settings
+from qa.conflicts import aspects_for, find_conflicts, statements_of
 from qa.errors import UsageError
 from qa.followup import resolve_query
 from qa.models import Answer, Document, Passage
 from qa.search import diversify, group_passages, make_passage, near_duplicate, pick_highlight, rank
 from qa.store import StoredIndex
+
+_ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-_]")
 
 
 def _stderr(message: str) -> None:
@@ -26,7 +37,8 @@ def clean_question(question: str, max_chars: int) -> str:
     """The question with control characters turned to spaces; refuses empty or oversized ones."""
     if not isinstance(question, str):
         raise UsageError("the question must be text")
-    text = "".join(" " if unicodedata.category(c) in ("Cc", "Cs") else c for c in question)
+    text = _ANSI_ESCAPE.sub(" ", question)  # colour codes pasted from a terminal
+    text = "".join(" " if unicodedata.category(c) in ("Cc", "Cs") else c for c in text)
     text = " ".join(text.split())
     if not text:
         raise UsageError('the question is empty; ask something, e.g. qa ask "who lifted the ban?"')
@@ -105,12 +117,49 @@ class QA:
         spans = diversify(_distinct(spans, stored, sentences), k)
         best_possible = (3.0 + self.settings.type_weight) / (self.settings.rrf_k + 1)
         passages: list[Passage] = []
+        highlights: list[int] = []
         for span in spans:
             doc = stored.documents[span.doc]
             highlight = pick_highlight(span, query_vector, stored.sentence_vectors, lexical_scores, typed)
             score = min(1.0, span.best.fused / best_possible)
             passages.append(make_passage(doc, sentences, span, highlight, score))
-        return Answer(question=question, answered=bool(passages), passages=tuple(passages), query=query)
+            highlights.append(highlight)
+        support = self._support(query, query_vector, typed)
+        if typed is not None and kind != "reason":
+            candidates = [u for span in spans[:3] for u in range(span.first, span.last + 1)]
+            if not answer_supported(support(candidates)):
+                return Answer(
+                    question=question,
+                    answered=False,
+                    passages=tuple(passages),
+                    reason=RELATED_ONLY,
+                    query=query,
+                )
+        # Only passages that address the question take part in "sources differ".
+        addressing = [p for p, s in zip(passages, support(highlights), strict=True) if s.addresses]
+        conflicts = find_conflicts(statements_of(addressing), aspects_for(kind, question))
+        return Answer(
+            question=question,
+            answered=bool(passages),
+            passages=tuple(passages),
+            query=query,
+            conflicts=tuple(conflicts),
+        )
+
+    def _support(
+        self, query: str, query_vector: np.ndarray, typed: Callable[[int], bool] | None
+    ) -> Callable[[list[int]], list[SentenceSupport]]:
+        def support(units: list[int]) -> list[SentenceSupport]:
+            if not units:
+                return []
+            coverage = self.stored.lexical.coverage(query, units)
+            similarity = self.stored.sentence_vectors[units].astype(np.float32) @ query_vector
+            return [
+                SentenceSupport(typed=bool(typed and typed(u)), coverage=float(c), similarity=float(m))
+                for u, c, m in zip(units, coverage, similarity, strict=True)
+            ]
+
+        return support
 
     def _typed_check(self, kind: AnswerType | None) -> Callable[[int], bool] | None:
         if kind is None:
