@@ -27,6 +27,8 @@ def _settings(args: argparse.Namespace) -> Any:
             ("corpus", getattr(args, "corpus", None)),
             ("index_dir", getattr(args, "index_dir", None)),
             ("top_k", getattr(args, "k", None)),
+            ("host", getattr(args, "host", None)),
+            ("port", getattr(args, "port", None)),
         )
         if value is not None
     }
@@ -116,7 +118,27 @@ def _parser() -> argparse.ArgumentParser:
         "For refused_answerable the value is a maximum.",
     )
     paths(evaluate)
+    serve = commands.add_parser(
+        "serve",
+        help="start the web UI",
+        description="Start the chat UI on http://127.0.0.1:7860 (builds the index first if needed).",
+    )
+    serve.add_argument("--host", help="address to listen on (default 127.0.0.1, env QA_HOST)")
+    serve.add_argument("--port", type=_positive, help="port (default 7860, env QA_PORT)")
+    serve.add_argument("--share", action="store_true", help="also open a public Gradio share link")
+    paths(serve)
     return parser
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from qa.engine import QA
+    from qa.ui import serve
+
+    settings = _settings(args)
+    engine = QA.open(settings, warn=_warn)
+    _warn(f"serving {len(engine.documents)} articles on http://{settings.host}:{settings.port}")
+    serve(engine, settings.host, settings.port, share=args.share)
+    return 0
 
 
 def _ask(args: argparse.Namespace) -> int:
@@ -165,7 +187,7 @@ def _eval(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    handler = {"ask": _ask, "index": _index, "eval": _eval}[args.command]
+    handler = {"ask": _ask, "index": _index, "eval": _eval, "serve": _serve}[args.command]
     try:
         return handler(args)
     except QAError as exc:
