@@ -1,5 +1,9 @@
+import os
 import sys
 
-from qa.cli import main
+# Idle OpenMP workers (FAISS) sleep instead of spinning between questions; set before any import.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+from qa.cli import main  # noqa: E402
 
 sys.exit(main())

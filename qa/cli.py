@@ -203,3 +203,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         _warn("interrupted")
         return 130
+
+
+def entry_point() -> int:
+    """The `qa` console script: the same wiring as `python -m qa`."""
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    return main()

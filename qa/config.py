@@ -32,10 +32,8 @@ class Settings(BaseSettings):
         le=3,
         description="bonus, in ranks, for a sentence holding the kind of answer asked",
     )
-    exact_limit: int = Field(
-        default=200_000, ge=1, description="above this many sentences, use an HNSW index"
-    )
-    threads: int = Field(default=1, ge=1, le=64, description="CPU threads for encoding and search")
+    exact_limit: int = Field(default=20_000, ge=1, description="above this many sentences, use an IVF index")
+    threads: int = Field(default=2, ge=1, le=64, description="CPU threads for encoding a question")
     host: str = Field(default="127.0.0.1", description="address the web UI listens on")
     port: int = Field(default=7860, ge=1, le=65535, description="port of the web UI")
     max_question_chars: int = Field(default=2000, ge=10, description="longer questions are refused")

@@ -6,6 +6,7 @@ import re
 import sys
 import unicodedata
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -23,7 +24,7 @@ from qa.conflicts import aspects_for, find_conflicts, statements_of
 from qa.errors import UsageError
 from qa.followup import resolve_query
 from qa.models import Answer, Document, Passage
-from qa.search import diversify, group_passages, make_passage, near_duplicate, pick_highlight, rank
+from qa.search import Hit, Span, distinct, diversify, group_passages, make_passage, pick_highlight, rank
 from qa.store import StoredIndex
 
 _ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-_]")
@@ -47,6 +48,16 @@ def clean_question(question: str, max_chars: int) -> str:
     return text
 
 
+@dataclass(frozen=True)
+class _Query:
+    """What every step needs to know about the question being answered."""
+
+    text: str
+    vector: np.ndarray
+    lexical: np.ndarray  # BM25 score of every sentence
+    typed: Callable[[int], bool] | None  # does a sentence hold the kind of answer asked for
+
+
 class QA:
     """Answers questions from one index. Build it with `QA.open()`; it holds no global state."""
 
@@ -55,8 +66,10 @@ class QA:
 
         self.settings = settings
         self.stored = stored
+        # Which sentences hold which answer type: a pure function of the index, memoised.
+        self._typed_cache: dict[str, dict[int, bool]] = {}
         self.encoder = OnnxEncoder(
-            stored.encoder_bytes, stored.tokenizer_path, stored.manifest.max_tokens, settings.threads
+            stored.encoder_path, stored.tokenizer_path, stored.manifest.max_tokens, settings.threads
         )
 
     @classmethod
@@ -85,49 +98,20 @@ class QA:
         question = clean_question(question, self.settings.max_question_chars)
         earlier = [clean_question(h, self.settings.max_question_chars) for h in history if h and h.strip()]
         query = resolve_query(question, earlier)
-        stored, sentences = self.stored, self.stored.sentences
-        query_vector = self.encoder.encode([query])[0]
-        depth = min(self.settings.candidates, len(sentences))
-        dense_scores, dense_ids = stored.vectors.search(query_vector[None, :], depth)
-        found = dense_ids[0] >= 0
-        lexical_scores = stored.lexical.scores(query)
         kind = question_type(question)
-        typed = self._typed_check(kind)
-        hits = rank(
-            dense_ids[0][found],
-            dense_scores[0][found],
-            lexical_scores,
-            stored.sentence_vectors,
-            query_vector,
-            depth,
-            self.settings.rrf_k,
-            typed,
-            self.settings.type_weight,
+        q = _Query(
+            query, self.encoder.encode([query])[0], self.stored.lexical.scores(query), self._typed_check(kind)
         )
-        top = [h.unit for h in hits[:10]]
-        evidence = Evidence(
-            similarity=max((max(h.dense, h.alone) for h in hits[:10]), default=0.0),
-            coverage=float(stored.lexical.coverage(query, top).max()) if top else 0.0,
-        )
-        if not is_relevant(evidence):
+
+        hits = self._retrieve(q)
+        if not is_relevant(self._evidence(q, hits)):
             return Answer(
                 question=question, answered=False, passages=(), reason=NOTHING_RELEVANT, query=query
             )
-        spans = group_passages(hits, sentences, self.settings.window, k)
-        spans = diversify(_distinct(spans, stored, sentences), k)
-        best_possible = (3.0 + self.settings.type_weight) / (self.settings.rrf_k + 1)
-        passages: list[Passage] = []
-        highlights: list[int] = []
-        for span in spans:
-            doc = stored.documents[span.doc]
-            highlight = pick_highlight(span, query_vector, stored.sentence_vectors, lexical_scores, typed)
-            score = min(1.0, span.best.fused / best_possible)
-            passages.append(make_passage(doc, sentences, span, highlight, score))
-            highlights.append(highlight)
-        support = self._support(query, query_vector, typed)
-        if typed is not None and kind != "reason":
-            candidates = [u for span in spans[:3] for u in range(span.first, span.last + 1)]
-            if not answer_supported(support(candidates)):
+        spans, passages, highlights = self._passages(q, hits, k)
+        if q.typed is not None and kind != "reason":
+            around_top = [u for span in spans[:3] for u in range(span.first, span.last + 1)]
+            if not answer_supported(self._support(q, around_top)):
                 return Answer(
                     question=question,
                     answered=False,
@@ -135,53 +119,79 @@ class QA:
                     reason=RELATED_ONLY,
                     query=query,
                 )
-        # Only passages that address the question take part in "sources differ".
-        addressing = [p for p, s in zip(passages, support(highlights), strict=True) if s.addresses]
+        # Only passages whose answering sentence addresses the question take part in "sources differ".
+        support = self._support(q, highlights)
+        addressing = [p for p, s in zip(passages, support, strict=True) if s.addresses]
         conflicts = find_conflicts(statements_of(addressing), aspects_for(kind, question))
         return Answer(
             question=question,
-            answered=bool(passages),
+            answered=True,
             passages=tuple(passages),
             query=query,
             conflicts=tuple(conflicts),
         )
 
-    def _support(
-        self, query: str, query_vector: np.ndarray, typed: Callable[[int], bool] | None
-    ) -> Callable[[list[int]], list[SentenceSupport]]:
-        def support(units: list[int]) -> list[SentenceSupport]:
-            if not units:
-                return []
-            coverage = self.stored.lexical.coverage(query, units)
-            similarity = self.stored.sentence_vectors[units].astype(np.float32) @ query_vector
-            return [
-                SentenceSupport(typed=bool(typed and typed(u)), coverage=float(c), similarity=float(m))
-                for u, c, m in zip(units, coverage, similarity, strict=True)
-            ]
+    def _retrieve(self, q: _Query) -> list[Hit]:
+        """Dense, sentence-alone and BM25 rankings fused (see `search.rank`)."""
+        stored = self.stored
+        depth = min(self.settings.candidates, len(stored.sentences))
+        scores, ids = stored.vectors.search(q.vector[None, :], depth)
+        found = ids[0] >= 0  # an IVF index may return fewer than asked
+        return rank(
+            ids[0][found],
+            scores[0][found],
+            q.lexical,
+            stored.sentence_vectors,
+            q.vector,
+            depth,
+            self.settings.rrf_k,
+            q.typed,
+            self.settings.type_weight,
+        )
 
-        return support
+    def _evidence(self, q: _Query, hits: list[Hit]) -> Evidence:
+        top = [h.unit for h in hits[:10]]
+        return Evidence(
+            similarity=max((max(h.dense, h.alone) for h in hits[:10]), default=0.0),
+            coverage=float(self.stored.lexical.coverage(q.text, top).max()) if top else 0.0,
+        )
+
+    def _passages(self, q: _Query, hits: list[Hit], k: int) -> tuple[list[Span], list[Passage], list[int]]:
+        """Sentence windows around the hits: merged, deduplicated, diversified, highlighted."""
+        stored, sentences = self.stored, self.stored.sentences
+        spans = group_passages(hits, sentences, self.settings.window, k)
+        texts = [stored.documents[s.doc].text[sentences[s.first, 2] : sentences[s.last, 3]] for s in spans]
+        spans = diversify(distinct(spans, texts), k)
+        best_possible = (3.0 + self.settings.type_weight) / (self.settings.rrf_k + 1)
+        passages, highlights = [], []
+        for span in spans:
+            highlight = pick_highlight(span, q.vector, stored.sentence_vectors, q.lexical, q.typed)
+            score = min(1.0, span.best.fused / best_possible)
+            passages.append(make_passage(stored.documents[span.doc], sentences, span, highlight, score))
+            highlights.append(highlight)
+        return spans, passages, highlights
+
+    def _support(self, q: _Query, units: list[int]) -> list[SentenceSupport]:
+        if not units:
+            return []
+        coverage = self.stored.lexical.coverage(q.text, units)
+        similarity = self.stored.sentence_vectors[units].astype(np.float32) @ q.vector
+        return [
+            SentenceSupport(typed=bool(q.typed and q.typed(u)), coverage=float(c), similarity=float(m))
+            for u, c, m in zip(units, coverage, similarity, strict=True)
+        ]
 
     def _typed_check(self, kind: AnswerType | None) -> Callable[[int], bool] | None:
         if kind is None:
             return None
         docs, sentences = self.stored.documents, self.stored.sentences
+        known = self._typed_cache.setdefault(kind, {})
 
         def typed(unit: int) -> bool:
-            doc, _, start, end = (int(x) for x in sentences[unit])
-            return holds(kind, docs[doc].text[start:end])
+            found = known.get(unit)
+            if found is None:
+                doc, _, start, end = (int(x) for x in sentences[unit])
+                found = known[unit] = holds(kind, docs[doc].text[start:end])
+            return found
 
         return typed
-
-
-def _distinct(spans: list, stored: StoredIndex, sentences: np.ndarray) -> list:
-    """Drop passages whose text repeats one already kept (the same story syndicated twice)."""
-    kept: list = []
-    texts: list[str] = []
-    for span in spans:
-        doc = stored.documents[span.doc]
-        text = doc.text[int(sentences[span.first, 2]) : int(sentences[span.last, 3])]
-        if any(near_duplicate(text, other) for other in texts):
-            continue
-        kept.append(span)
-        texts.append(text)
-    return kept

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import shutil
 import time
 from collections.abc import Callable
@@ -31,42 +32,52 @@ if TYPE_CHECKING:
 
 Report = Callable[[str], None]
 
-HNSW_NEIGHBOURS = 32
-HNSW_EF_CONSTRUCTION = 80
-
 
 def model_path(settings: Settings) -> Path:
     return settings.model_path or default_model_path()
 
 
+def ivf_lists(n: int) -> tuple[int, int]:
+    """Inverted lists, and lists probed per query, for n vectors (measured in bench/scale.py)."""
+    nlist = int(max(64, min(16_384, 4 * math.sqrt(n), n // 39)))  # FAISS wants >= 39 points per list
+    return nlist, min(nlist, max(64, nlist // 32))
+
+
 def vector_index(vectors: np.ndarray, exact_limit: int) -> tuple[faiss.Index, str]:
-    """Exact inner-product search up to `exact_limit` vectors, HNSW above it."""
+    """Exact inner-product search up to `exact_limit` vectors; an IVF index above it.
+
+    IVF rather than HNSW: on 1M real-shaped vectors here, HNSW32 reached recall@10 0.90 at
+    efSearch 512, while IVF-Flat with 4,000 lists reached 0.98-0.99 at 62-124 probes in 2-5 ms.
+    """
     import faiss
 
     dim = vectors.shape[1]
-    index: faiss.Index
     if len(vectors) <= exact_limit:
-        index = faiss.IndexFlatIP(dim)
-        kind = "flat"
-    else:
-        hnsw = faiss.IndexHNSWFlat(dim, HNSW_NEIGHBOURS, faiss.METRIC_INNER_PRODUCT)
-        hnsw.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
-        index, kind = hnsw, f"hnsw{HNSW_NEIGHBOURS}"
-    index.add(vectors)
-    return index, kind
+        index: faiss.Index = faiss.IndexFlatIP(dim)
+        index.add(vectors)
+        return index, "flat"
+    nlist, nprobe = ivf_lists(len(vectors))
+    ivf = faiss.IndexIVFFlat(faiss.IndexFlatIP(dim), dim, nlist, faiss.METRIC_INNER_PRODUCT)
+    sample = np.random.default_rng(0).choice(len(vectors), min(len(vectors), 64 * nlist), replace=False)
+    ivf.train(vectors[np.sort(sample)])
+    ivf.add(vectors)
+    ivf.nprobe = nprobe  # saved in the index file
+    return ivf, f"ivf{nlist},nprobe{nprobe}"
 
 
 def build_index(settings: Settings, warn: Report, progress: bool = True) -> Manifest:
     """Read, clean, split and embed the corpus, then publish the new index atomically."""
     path = model_path(settings)
     fingerprint = model_fingerprint(path)
-    with store.build_lock(settings.index_dir):
+    with store.build_lock(
+        settings.index_dir, on_wait=lambda: warn("another build is running; waiting for it")
+    ):
         docs, seen = read_corpus(settings.corpus, warn)
         tokenizer_file = path / "tokenizer.json"
         count = token_counter(load_tokenizer(tokenizer_file, settings.max_tokens))
         sentences = split_sentences(docs, settings.max_tokens, count)
         texts = embedding_texts(docs, sentences, settings.embed_context, settings.max_tokens, count)
-        encoder = SentenceTransformerEncoder(path, threads=settings.threads if settings.threads > 1 else 2)
+        encoder = SentenceTransformerEncoder(path, threads=settings.threads)
         build = store.new_build_dir(settings.index_dir)
         try:
             if progress:
@@ -130,9 +141,11 @@ def open_index(settings: Settings, warn: Report) -> store.StoredIndex:
             reason = str(exc).split(";")[0]
     if reason is None:
         try:
-            return store.load(settings.index_dir, settings.threads)
+            return store.load(settings.index_dir)
         except IndexFileError as exc:
+            if store.current_build(settings.index_dir) != build:
+                return store.load(settings.index_dir)  # a build was published while we read: use it
             reason = str(exc).split(";")[0]
     warn(f"building the index ({reason})")
     build_index(settings, warn)
-    return store.load(settings.index_dir, settings.threads)
+    return store.load(settings.index_dir)

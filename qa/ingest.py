@@ -12,7 +12,9 @@ from qa.errors import CorpusError
 from qa.models import Document, IndexedFile
 
 SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
-MAX_FILE_BYTES = 50 * 1024 * 1024
+# A news article is tens of kilobytes; a file past this is a dump or a mistake, and embedding it would
+# take many minutes on a CPU.
+MAX_FILE_BYTES = 5 * 1024 * 1024
 
 Warn = Callable[[str], None]
 

@@ -43,6 +43,14 @@ def terms(text: str) -> list[str]:
     return [stem(w) for w in words(text) if w not in STOPWORDS]
 
 
+def top_positive(scores: np.ndarray, k: int) -> np.ndarray:
+    """Indices of the k highest positive scores, best first (ties by index): O(n), not a full sort."""
+    positive = np.flatnonzero(scores > 0)
+    if positive.size > k:
+        positive = positive[np.argpartition(-scores[positive], k - 1)[:k]]
+    return positive[np.lexsort((positive, -scores[positive]))]
+
+
 @dataclass(frozen=True)
 class LexicalIndex:
     """Per-term postings: units[indptr[t]:indptr[t+1]] with their BM25 weights."""
@@ -132,12 +140,7 @@ class LexicalIndex:
     def search(self, query: str, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Best k units by BM25 (unit ids, scores), best first; only units with a positive score."""
         scores = self.scores(query)
-        positive = np.flatnonzero(scores > 0)
-        if positive.size == 0:
-            return positive.astype(np.int64), scores[positive]
-        k = min(k, positive.size)
-        top = positive[np.argpartition(-scores[positive], k - 1)[:k]]
-        top = top[np.argsort(-scores[top], kind="stable")]
+        top = top_positive(scores, k)
         return top, scores[top]
 
     @property
@@ -149,4 +152,11 @@ class LexicalIndex:
         return cached
 
     def _similar_length(self, term: str) -> list[str]:
-        return [v for v in self.vocabulary if abs(len(v) - len(term)) <= 2 and v[:1] == term[:1]]
+        """Vocabulary words with the same first letter and a length within two: typo candidates."""
+        buckets = self.__dict__.get("_buckets")
+        if buckets is None:
+            buckets = defaultdict(list)
+            for word in self.vocabulary:
+                buckets[(word[:1], len(word))].append(word)
+            object.__setattr__(self, "_buckets", buckets)
+        return [w for n in range(len(term) - 2, len(term) + 3) for w in buckets.get((term[:1], n), ())]

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from qa.lexical import top_positive
 from qa.models import Document, Passage
 from qa.text import normalize
 
@@ -44,8 +45,7 @@ def rank(
     re-scored against each sentence embedded alone, and BM25. Candidates are the union of the
     dense and the BM25 top `depth`.
     """
-    lexical_ids = np.argsort(-lexical_scores, kind="stable")[:depth]
-    lexical_ids = lexical_ids[lexical_scores[lexical_ids] > 0]
+    lexical_ids = top_positive(lexical_scores, depth)
     candidates = list(dict.fromkeys([*map(int, dense_ids), *map(int, lexical_ids)]))
     if not candidates:
         return []
@@ -147,12 +147,24 @@ def diversify(spans: list[Span], k: int) -> list[Span]:
     return sorted(chosen, key=lambda span: -span.best.fused)
 
 
-def near_duplicate(a: str, b: str) -> bool:
-    """Same text give or take a few words (syndicated copies of one story)."""
-    wa, wb = set(normalize(a).split()), set(normalize(b).split())
-    if not wa or not wb:
-        return False
-    return len(wa & wb) / len(wa | wb) >= 0.8
+def _similar(a: set[str], b: set[str]) -> bool:
+    if not a or not b or min(len(a), len(b)) < 0.8 * max(len(a), len(b)):
+        return False  # Jaccard >= 0.8 needs sizes within 80% of each other
+    return len(a & b) / len(a | b) >= 0.8
+
+
+def distinct(spans: list[Span], texts: Sequence[str]) -> list[Span]:
+    """Drop passages whose text repeats one already kept, give or take a few words (the same story
+    syndicated twice)."""
+    kept: list[Span] = []
+    kept_words: list[set[str]] = []
+    for span, text in zip(spans, texts, strict=True):
+        words = set(normalize(text).split())
+        if any(_similar(words, other) for other in kept_words):
+            continue
+        kept.append(span)
+        kept_words.append(words)
+    return kept
 
 
 def pick_highlight(

@@ -16,7 +16,8 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -53,7 +54,7 @@ class StoredIndex:
     vectors: faiss.Index  # over the sentences embedded with their context
     sentence_vectors: np.ndarray  # float16, each sentence embedded alone: for reranking and highlights
     lexical: LexicalIndex
-    encoder_bytes: bytes
+    encoder_path: Path
     tokenizer_path: Path
 
     def sentence(self, i: int) -> Sentence:
@@ -86,6 +87,14 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while block := handle.read(1 << 22):
+            digest.update(block)  # hashlib releases the GIL here: this overlaps with other loading
+    return digest.hexdigest()
+
+
 def _checked(build: Path, name: str, manifest: Manifest) -> bytes:
     try:
         data = (build / name).read_bytes()
@@ -96,22 +105,50 @@ def _checked(build: Path, name: str, manifest: Manifest) -> bytes:
     return data
 
 
-def load(index_dir: Path, threads: int = 1) -> StoredIndex:
+def load(index_dir: Path) -> StoredIndex:
     """Read and verify the current build; raises IndexFileError for anything missing or damaged."""
-    import io
-
-    import faiss
-
     build = current_build(index_dir)
     if build is None:
         raise IndexFileError(f"no index in {index_dir}; run `python -m qa index`")
     manifest = read_manifest(build)
-    blobs = {name: _checked(build, name, manifest) for name in DATA_FILES}
+    # The encoder is most of the bytes: hash it on a second thread while the rest is read.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        encoder_hash = pool.submit(_file_sha256, build / ONNX)
+        blobs = {name: _checked(build, name, manifest) for name in DATA_FILES if name != ONNX}
+        structures = _parse(blobs, manifest)
+        try:
+            intact = encoder_hash.result() == manifest.files.get(ONNX)
+        except OSError:
+            intact = False
+    if not intact:
+        raise IndexFileError(f"index file {ONNX} is missing or damaged; run `python -m qa index`")
+    documents, sentences, vectors, sentence_vectors, lexical = structures
+    return StoredIndex(
+        path=build,
+        manifest=manifest,
+        documents=documents,
+        sentences=sentences,
+        vectors=vectors,
+        sentence_vectors=sentence_vectors,
+        lexical=lexical,
+        encoder_path=build / ONNX,
+        tokenizer_path=build / TOKENIZER,
+    )
+
+
+def _parse(
+    blobs: dict[str, bytes], manifest: Manifest
+) -> tuple[tuple[Document, ...], np.ndarray, faiss.Index, np.ndarray, LexicalIndex]:
+    import io
+
+    import faiss
+
     try:
         documents = tuple(Document.model_validate(d) for d in json.loads(blobs[DOCUMENTS]))
         sentences = np.load(io.BytesIO(blobs[SENTENCES]), allow_pickle=False)
         sentence_vectors = np.load(io.BytesIO(blobs[SENTENCE_VECTORS]), allow_pickle=False)
-        faiss.omp_set_num_threads(threads)
+        # One thread per query: on two cores, OpenMP fan-out for one vector costs more than it saves.
+        faiss.omp_set_num_threads(1)
         vectors = faiss.deserialize_index(np.frombuffer(blobs[VECTORS], dtype=np.uint8))
         with np.load(io.BytesIO(blobs[LEXICAL]), allow_pickle=False) as npz:
             lexical = LexicalIndex(
@@ -126,30 +163,24 @@ def load(index_dir: Path, threads: int = 1) -> StoredIndex:
     counts = (len(sentences), vectors.ntotal, len(sentence_vectors), lexical.size, manifest.sentences)
     if len(set(counts)) != 1:
         raise IndexFileError("index files disagree on the number of sentences; run `python -m qa index`")
-    return StoredIndex(
-        path=build,
-        manifest=manifest,
-        documents=documents,
-        sentences=sentences,
-        vectors=vectors,
-        sentence_vectors=sentence_vectors,
-        lexical=lexical,
-        encoder_bytes=blobs[ONNX],
-        tokenizer_path=build / TOKENIZER,
-    )
+    return documents, sentences, vectors, sentence_vectors, lexical
 
 
 @contextlib.contextmanager
-def build_lock(index_dir: Path, wait: bool = True) -> Iterator[None]:
-    """One builder at a time; a second one waits (or fails at once with wait=False)."""
+def build_lock(index_dir: Path, on_wait: Callable[[], None] | None = None) -> Iterator[None]:
+    """One builder at a time. A second one calls `on_wait` and waits; with on_wait=None it fails at once.
+
+    The lock is an flock on index/.lock: the kernel drops it when the holder dies, even by SIGKILL.
+    """
     index_dir.mkdir(parents=True, exist_ok=True)
     with open(index_dir / ".lock", "w") as handle:
         try:
-            fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as exc:
-            raise IndexLockedError(
-                "another `qa index` is building this index; try again when it ends"
-            ) from exc
+            if on_wait is None:
+                raise IndexLockedError("another `qa index` is building this index; try again later") from exc
+            on_wait()
+            fcntl.flock(handle, fcntl.LOCK_EX)
         yield
 
 

@@ -77,3 +77,11 @@ def test_round_trip_keeps_every_document_and_vector(engine, seed_settings):
     assert (loaded.sentences == engine.stored.sentences).all()
     assert loaded.vectors.ntotal == engine.stored.vectors.ntotal
     assert loaded.lexical.vocabulary == engine.stored.lexical.vocabulary
+
+
+def test_large_corpora_get_an_ivf_index_that_answers_the_same(corpus, tmp_path, engine):
+    settings = Settings(corpus=corpus, index_dir=tmp_path / "index", exact_limit=100)
+    approximate, _ = _open(settings)
+    assert approximate.stored.manifest.faiss_kind.startswith("ivf")
+    for question in ("Who is the chief technology officer of Cognitia?", "Which open-source alternatives?"):
+        assert approximate.ask(question).passages[0].text == engine.ask(question).passages[0].text
