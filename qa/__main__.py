@@ -1,9 +1,8 @@
 import os
-import sys
 
 # Idle OpenMP workers (FAISS) sleep instead of spinning between questions; set before any import.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-from qa.cli import main  # noqa: E402
+from qa.cli import entry_point  # noqa: E402
 
-sys.exit(main())
+entry_point()

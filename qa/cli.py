@@ -206,6 +206,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def entry_point() -> int:
-    """The `qa` console script: the same wiring as `python -m qa`."""
+    """The `qa` console script and `python -m qa`: run a command, then leave without teardown."""
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-    return main()
+    code = main()
+    # Everything is written and flushed (index files are fsynced before they are published);
+    # skipping the interpreter's teardown of onnxruntime, FAISS and numpy saves ~0.15 s a question.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

@@ -98,8 +98,7 @@ class LexicalIndex:
             if term in lookup:
                 ids.append(lookup[term])
             elif len(term) >= 5:
-                for near in difflib.get_close_matches(term, self._similar_length(term), n=2, cutoff=0.8):
-                    ids.append(lookup[near])
+                ids.extend(lookup[near] for near in self._near_spellings(term))
         return list(dict.fromkeys(ids))
 
     def idf(self, term_id: int | None) -> float:
@@ -125,7 +124,9 @@ class LexicalIndex:
             total += weight
             present = np.zeros(len(units), dtype=bool)
             for t in ids:
-                present |= np.isin(wanted, self.units[self.indptr[t] : self.indptr[t + 1]])
+                postings = self.units[self.indptr[t] : self.indptr[t + 1]]  # ascending unit ids
+                at = np.minimum(np.searchsorted(postings, wanted), len(postings) - 1)
+                present |= postings[at] == wanted
             out[present] += weight
         return out / total
 
@@ -150,6 +151,14 @@ class LexicalIndex:
             cached = {term: i for i, term in enumerate(self.vocabulary)}
             object.__setattr__(self, "_lookup_cache", cached)
         return cached
+
+    def _near_spellings(self, term: str) -> list[str]:
+        cache = self.__dict__.setdefault("_near_cache", {})
+        if term not in cache:
+            if len(cache) > 10_000:
+                cache.clear()  # a long-running server meets endless new words: keep this bounded
+            cache[term] = difflib.get_close_matches(term, self._similar_length(term), n=2, cutoff=0.8)
+        return cache[term]
 
     def _similar_length(self, term: str) -> list[str]:
         """Vocabulary words with the same first letter and a length within two: typo candidates."""

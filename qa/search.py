@@ -118,7 +118,7 @@ def group_passages(hits: Sequence[Hit], sentences: np.ndarray, radius: int, limi
                 break
         if not merged:
             spans.append(Span(doc, paragraph, first, last, hit, [hit]))
-        if len(spans) >= limit * 4:
+        if len(spans) >= limit * 3:
             break
     return spans
 
