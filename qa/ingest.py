@@ -76,7 +76,10 @@ def _decode(data: bytes, name: str) -> str:
 
 
 def _html_text(html: str, name: str) -> str:
-    import trafilatura  # imported only when a corpus has HTML: it is slow to import
+    try:
+        import trafilatura  # imported only when a corpus has HTML: it is slow to import
+    except ImportError as exc:
+        raise CorpusError(f"{name}: HTML support is not installed ({exc}); run scripts/setup.sh") from exc
 
     text = trafilatura.extract(html, include_comments=False, include_tables=False, favor_precision=True)
     if not text or not text.strip():

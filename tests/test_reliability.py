@@ -140,29 +140,20 @@ def test_every_damaged_file_is_detected(built, name, damage):
         store.load(built.index_dir)
 
 
+def _ask_with_articles_gone(built: Settings, tmp_path: Path) -> subprocess.CompletedProcess:
+    missing = str(tmp_path / "nothing-here")
+    return qa_cli("ask", "who lifted the ban?", "--corpus", missing, "--index-dir", str(built.index_dir))
+
+
 def test_damaged_index_without_articles_is_a_clear_error(built, tmp_path):
     (store.current_build(built.index_dir) / store.VECTORS).write_bytes(b"garbage")
-    result = qa_cli(
-        "ask",
-        "who lifted the ban?",
-        "--corpus",
-        str(tmp_path / "nothing-here"),
-        "--index-dir",
-        str(built.index_dir),
-    )
+    result = _ask_with_articles_gone(built, tmp_path)
     assert result.returncode == 1
     assert b"does not exist" in result.stderr and b"Traceback" not in result.stderr
 
 
 def test_articles_gone_but_index_intact_still_answers(built, tmp_path):
-    result = qa_cli(
-        "ask",
-        "who lifted the ban?",
-        "--corpus",
-        str(tmp_path / "nothing-here"),
-        "--index-dir",
-        str(built.index_dir),
-    )
+    result = _ask_with_articles_gone(built, tmp_path)
     assert result.returncode == 0 and b"paragraph" in result.stdout
 
 
