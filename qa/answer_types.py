@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Literal
 
-AnswerType = Literal["date", "duration", "quantity", "person", "place", "reason"]
+AnswerType = Literal["date", "duration", "quantity", "person", "place", "reason", "definition"]
 
 _NUMBER_WORDS = (
     "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|"
@@ -26,7 +27,9 @@ PATTERNS: dict[str, re.Pattern[str]] = {
         re.IGNORECASE,
     ),
     "quantity": re.compile(
-        rf"(\$|€|£)\s?\d|\b\d[\d,.]*\s*(%|percent|per cent)|\b\d[\d,.]*\b|\b({_NUMBER_WORDS})\b",
+        # A year ("in 2020") is a date and "GPT-4" a name, not quantities.
+        rf"(\$|€|£)\s?\d|\b\d[\d,.]*\s*(%|percent|per cent)|(?<![\w-])(?!(?:19|20)\d\d\b)\d[\d,.]*\b"
+        rf"|\b({_NUMBER_WORDS})\b",
         re.IGNORECASE,
     ),
     "person": re.compile(
@@ -75,3 +78,44 @@ def question_type(question: str) -> AnswerType | None:
 def holds(kind: AnswerType, sentence: str) -> bool:
     """True when the sentence contains something of the wanted kind."""
     return bool(PATTERNS[kind].search(sentence))
+
+
+_WHAT_IS = re.compile(
+    r"^\s*what\s+(?:is|are|was|were)\s+(?:an?\s+|the\s+)?(?P<subject>[^?]{2,60}?)\s*\??\s*$", re.I
+)
+_QUOTE = "[\"'“”‘’]?"
+_GENUS = (
+    "set|kind|type|form|framework|approach|method|system|way|principle|process|technique|term|concept|"
+    "practice|philosophy|model|tool|body|group|programme|program|policy|law|rule"
+)
+
+
+@dataclass(frozen=True)
+class AnswerShape:
+    """The kind of answer a question wants, and how to recognise a sentence that gives one."""
+
+    kind: AnswerType
+    pattern: re.Pattern[str]
+
+    def holds(self, sentence: str) -> bool:
+        return bool(self.pattern.search(sentence))
+
+
+def answer_shape(question: str) -> AnswerShape | None:
+    """Like `question_type`, and for "What is X?" a pattern for sentences that define X:
+    "X is a ...", "X, a set of ...", "the concept of X", "known as X"."""
+    kind = question_type(question)
+    if kind is not None:
+        return AnswerShape(kind, PATTERNS[kind])
+    match = _WHAT_IS.match(question)
+    if match is None:
+        return None
+    subject = r"\s+".join(re.escape(w) for w in match.group("subject").split())
+    definition = re.compile(
+        rf"{_QUOTE}{subject}{_QUOTE}\s*(?:,|:|—|–|-|\(|is|are|refers to|means|describes)?\s*"
+        rf"(?:an?|the)\s+(?:\w+\s+)?(?:{_GENUS})\b"
+        rf"|(?:concept|idea|notion|principle) of\s+{_QUOTE}{subject}"
+        rf"|(?:known as|called|defined as|dubbed)\s+{_QUOTE}{subject}",
+        re.IGNORECASE,
+    )
+    return AnswerShape("definition", definition)

@@ -18,7 +18,7 @@ from qa.abstain import (
     answer_supported,
     is_relevant,
 )
-from qa.answer_types import AnswerType, holds, question_type
+from qa.answer_types import AnswerShape, answer_shape
 from qa.config import Settings
 from qa.conflicts import aspects_for, find_conflicts, statements_of
 from qa.errors import UsageError
@@ -66,7 +66,8 @@ class QA:
 
         self.settings = settings
         self.stored = stored
-        # Which sentences hold which answer type: a pure function of the index, memoised.
+        # Which sentences hold which answer shape (by pattern): a pure function of the index, memoised.
+        # Bounded: "What is X?" makes a pattern per X.
         self._typed_cache: dict[str, dict[int, bool]] = {}
         self.encoder = OnnxEncoder(
             stored.encoder_path, stored.tokenizer_path, stored.manifest.max_tokens, settings.threads
@@ -98,9 +99,13 @@ class QA:
         question = clean_question(question, self.settings.max_question_chars)
         earlier = [clean_question(h, self.settings.max_question_chars) for h in history if h and h.strip()]
         query = resolve_query(question, earlier)
-        kind = question_type(question)
+        shape = answer_shape(question)
+        kind = shape.kind if shape is not None else None
         q = _Query(
-            query, self.encoder.encode([query])[0], self.stored.lexical.scores(query), self._typed_check(kind)
+            query,
+            self.encoder.encode([query])[0],
+            self.stored.lexical.scores(query),
+            self._typed_check(shape),
         )
 
         hits = self._retrieve(q)
@@ -109,7 +114,7 @@ class QA:
                 question=question, answered=False, passages=(), reason=NOTHING_RELEVANT, query=query
             )
         spans, passages, highlights = self._passages(q, hits, k)
-        if q.typed is not None and kind != "reason":
+        if q.typed is not None and kind not in ("reason", "definition"):
             around_top = [u for span in spans[:3] for u in range(span.first, span.last + 1)]
             if not answer_supported(self._support(q, around_top)):
                 return Answer(
@@ -181,17 +186,19 @@ class QA:
             for u, c, m in zip(units, coverage, similarity, strict=True)
         ]
 
-    def _typed_check(self, kind: AnswerType | None) -> Callable[[int], bool] | None:
-        if kind is None:
+    def _typed_check(self, shape: AnswerShape | None) -> Callable[[int], bool] | None:
+        if shape is None:
             return None
         docs, sentences = self.stored.documents, self.stored.sentences
-        known = self._typed_cache.setdefault(kind, {})
+        if len(self._typed_cache) > 256:
+            self._typed_cache.clear()
+        known = self._typed_cache.setdefault(shape.pattern.pattern, {})
 
         def typed(unit: int) -> bool:
             found = known.get(unit)
             if found is None:
                 doc, _, start, end = (int(x) for x in sentences[unit])
-                found = known[unit] = holds(kind, docs[doc].text[start:end])
+                found = known[unit] = shape.holds(docs[doc].text[start:end])
             return found
 
         return typed
