@@ -101,10 +101,6 @@ class SentenceTransformerEncoder:
             self.dimension = int(self._model.get_embedding_dimension())
         return self._model
 
-    @property
-    def max_tokens(self) -> int:
-        return int(self._load().max_seq_length)
-
     def encode(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
         model = self._load()
         vectors = model.encode(
