@@ -65,13 +65,21 @@ def vector_index(vectors: np.ndarray, exact_limit: int) -> tuple[faiss.Index, st
     return ivf, f"ivf{nlist},nprobe{nprobe}"
 
 
-def build_index(settings: Settings, warn: Report, progress: bool = True) -> Manifest:
-    """Read, clean, split and embed the corpus, then publish the new index atomically."""
+def build_index(
+    settings: Settings, warn: Report, progress: bool = True, only_if_needed: bool = False
+) -> Manifest:
+    """Read, clean, split and embed the corpus, then publish the new index atomically.
+
+    With only_if_needed, an index that became current while we waited for the lock (another
+    process built it) is kept: two questions on a missing index do not build it twice.
+    """
     path = model_path(settings)
     fingerprint = model_fingerprint(path)
     with store.build_lock(
         settings.index_dir, on_wait=lambda: warn("another build is running; waiting for it")
     ):
+        if only_if_needed and (current := _current_manifest(settings)) is not None:
+            return current
         docs, seen = read_corpus(settings.corpus, warn)
         tokenizer_file = path / "tokenizer.json"
         count = token_counter(load_tokenizer(tokenizer_file, settings.max_tokens))
@@ -116,6 +124,15 @@ def build_index(settings: Settings, warn: Report, progress: bool = True) -> Mani
     return manifest
 
 
+def _current_manifest(settings: Settings) -> Manifest | None:
+    """The manifest of an intact, up-to-date index, or None."""
+    try:
+        stored = store.load(settings.index_dir)
+    except IndexFileError:
+        return None
+    return stored.manifest if stale_reason(settings, stored.manifest) is None else None
+
+
 def stale_reason(settings: Settings, manifest: Manifest) -> str | None:
     """Why the index no longer matches the articles or settings, or None when it is current."""
     if manifest.max_tokens != settings.max_tokens or manifest.embed_context != settings.embed_context:
@@ -147,5 +164,5 @@ def open_index(settings: Settings, warn: Report) -> store.StoredIndex:
                 return store.load(settings.index_dir)  # a build was published while we read: use it
             reason = str(exc).split(";")[0]
     warn(f"building the index ({reason})")
-    build_index(settings, warn)
+    build_index(settings, warn, only_if_needed=True)
     return store.load(settings.index_dir)

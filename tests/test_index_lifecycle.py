@@ -85,3 +85,15 @@ def test_large_corpora_get_an_ivf_index_that_answers_the_same(corpus, tmp_path, 
     assert approximate.stored.manifest.faiss_kind.startswith("ivf")
     for question in ("Who is the chief technology officer of Cognitia?", "Which open-source alternatives?"):
         assert approximate.ask(question).passages[0].text == engine.ask(question).passages[0].text
+
+
+def test_an_index_built_meanwhile_is_not_built_again(corpus, tmp_path):
+    from qa import build_index
+
+    settings = Settings(corpus=corpus, index_dir=tmp_path / "index")
+    first = build_index(settings, warn=lambda _: None, progress=False)
+    build = store.current_build(settings.index_dir)
+    again = build_index(settings, warn=lambda _: None, progress=False, only_if_needed=True)
+    assert again == first and store.current_build(settings.index_dir) == build
+    rebuilt = build_index(settings, warn=lambda _: None, progress=False)
+    assert store.current_build(settings.index_dir) != build and rebuilt.created_at >= first.created_at
