@@ -12,6 +12,7 @@ import math
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -144,16 +145,25 @@ class LexicalIndex:
         top = top_positive(scores, k)
         return top, scores[top]
 
-    @property
+    # Derived lookups, built on first use (cached_property writes to the instance dict directly,
+    # which a frozen dataclass allows).
+    @cached_property
     def _lookup(self) -> dict[str, int]:
-        cached = self.__dict__.get("_lookup_cache")
-        if cached is None:
-            cached = {term: i for i, term in enumerate(self.vocabulary)}
-            object.__setattr__(self, "_lookup_cache", cached)
-        return cached
+        return {term: i for i, term in enumerate(self.vocabulary)}
+
+    @cached_property
+    def _buckets(self) -> dict[tuple[str, int], list[str]]:
+        buckets: dict[tuple[str, int], list[str]] = defaultdict(list)
+        for word in self.vocabulary:
+            buckets[(word[:1], len(word))].append(word)
+        return buckets
+
+    @cached_property
+    def _near_cache(self) -> dict[str, list[str]]:
+        return {}
 
     def _near_spellings(self, term: str) -> list[str]:
-        cache = self.__dict__.setdefault("_near_cache", {})
+        cache = self._near_cache
         if term not in cache:
             if len(cache) > 10_000:
                 cache.clear()  # a long-running server meets endless new words: keep this bounded
@@ -162,10 +172,5 @@ class LexicalIndex:
 
     def _similar_length(self, term: str) -> list[str]:
         """Vocabulary words with the same first letter and a length within two: typo candidates."""
-        buckets = self.__dict__.get("_buckets")
-        if buckets is None:
-            buckets = defaultdict(list)
-            for word in self.vocabulary:
-                buckets[(word[:1], len(word))].append(word)
-            object.__setattr__(self, "_buckets", buckets)
+        buckets = self._buckets
         return [w for n in range(len(term) - 2, len(term) + 3) for w in buckets.get((term[:1], n), ())]

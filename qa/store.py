@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from qa.errors import IndexFileError, IndexLockedError
+from qa.ingest import file_sha256
 from qa.lexical import LexicalIndex
 from qa.models import Document, Manifest, Sentence
 
@@ -87,14 +88,6 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while block := handle.read(1 << 22):
-            digest.update(block)  # hashlib releases the GIL here: this overlaps with other loading
-    return digest.hexdigest()
-
-
 def _checked(build: Path, name: str, manifest: Manifest) -> bytes:
     try:
         data = (build / name).read_bytes()
@@ -113,7 +106,8 @@ def load(index_dir: Path) -> StoredIndex:
     manifest = read_manifest(build)
     # The encoder is most of the bytes: hash it on a second thread while the rest is read.
     with ThreadPoolExecutor(max_workers=1) as pool:
-        encoder_hash = pool.submit(_file_sha256, build / ONNX)
+        # hashlib releases the GIL on large blocks, so this overlaps with the reading below.
+        encoder_hash = pool.submit(file_sha256, build / ONNX)
         blobs = {name: _checked(build, name, manifest) for name in DATA_FILES if name != ONNX}
         structures = _parse(blobs, manifest)
         try:
@@ -230,7 +224,7 @@ def write_lexical(build: Path, lexical: LexicalIndex) -> None:
 
 
 def file_checksums(build: Path) -> dict[str, str]:
-    return {name: _sha256((build / name).read_bytes()) for name in DATA_FILES}
+    return {name: file_sha256(build / name) for name in DATA_FILES}
 
 
 def publish(index_dir: Path, build: Path, manifest: Manifest) -> None:

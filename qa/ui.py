@@ -16,7 +16,6 @@ EXAMPLES = [
     "When was the lifting of the ban announced?",
     "Who is Eleanor Marsh?",
 ]
-DEFAULT_PORT = 7860
 
 
 def build_app(engine: QA) -> Any:
@@ -92,7 +91,7 @@ def warn_if_exposed(host: str) -> None:
         )
 
 
-def serve(engine: QA, host: str = "127.0.0.1", port: int = DEFAULT_PORT, share: bool = False) -> None:
+def serve(engine: QA, host: str, port: int, share: bool = False) -> None:
     """Start the UI and block until it is stopped."""
     import gradio as gr
 
