@@ -25,13 +25,6 @@ class Settings(BaseSettings):
     )
     window: int = Field(default=1, ge=0, le=5, description="sentences shown either side of a hit")
     candidates: int = Field(default=40, ge=5, le=1000, description="hits taken from each retriever")
-    rrf_k: int = Field(default=20, ge=1, description="reciprocal rank fusion constant")
-    type_weight: float = Field(
-        default=1.5,
-        ge=0,
-        le=3,
-        description="bonus, in ranks, for a sentence holding the kind of answer asked",
-    )
     exact_limit: int = Field(default=20_000, ge=1, description="above this many sentences, use an IVF index")
     threads: int = Field(default=2, ge=1, le=64, description="CPU threads for encoding a question")
     host: str = Field(default="127.0.0.1", description="address the web UI listens on")

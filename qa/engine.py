@@ -7,25 +7,28 @@ import sys
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from qa.abstain import (
-    NOTHING_RELEVANT,
-    RELATED_ONLY,
-    Evidence,
-    SentenceSupport,
-    answer_supported,
-    is_relevant,
-)
-from qa.answer_types import AnswerShape, answer_shape
+from qa.answer_types import PATTERNS, answer_shape
 from qa.config import Settings
 from qa.conflicts import aspects_for, find_conflicts, statements_of
+from qa.entities import ANSWER_LABELS, mask_of
 from qa.errors import UsageError
+from qa.features import QuestionSignals, question_features, sentence_features
 from qa.followup import resolve_query
+from qa.lexical import top_positive
 from qa.models import Answer, Document, Passage
-from qa.search import Hit, Span, distinct, diversify, group_passages, make_passage, pick_highlight, rank
+from qa.ranking import Models, load_models
+from qa.search import Hit, Span, distinct, diversify, group_passages, make_passage
 from qa.store import StoredIndex
+
+if TYPE_CHECKING:
+    from qa.embedding import OnnxEncoder
+
+NOTHING_RELEVANT = "nothing relevant"
+RELATED_ONLY = "related passages only"
 
 _ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-_]")
 
@@ -49,29 +52,41 @@ def clean_question(question: str, max_chars: int) -> str:
 
 
 @dataclass(frozen=True)
-class _Query:
-    """What every step needs to know about the question being answered."""
+class Ranking:
+    """A question's candidate sentences, scored: what the answer is built from (and models fitted on)."""
 
-    text: str
-    vector: np.ndarray
-    lexical: np.ndarray  # BM25 score of every sentence
-    typed: Callable[[int], bool] | None  # does a sentence hold the kind of answer asked for
+    question: str
+    query: str  # what was searched (a follow-up is widened with the chat)
+    units: np.ndarray  # candidate sentence ids, best first
+    rows: np.ndarray  # their SENTENCE_FEATURES rows
+    logits: np.ndarray  # the sentence model's logit for each
+    question_row: np.ndarray  # QUESTION_FEATURES: evidence for answering at all
+    aspects_kind: str | None  # the kind of answer asked for, for "sources differ"
+
+    @property
+    def probabilities(self) -> np.ndarray:
+        return 1.0 / (1.0 + np.exp(-np.clip(self.logits, -30, 30)))
 
 
 class QA:
     """Answers questions from one index. Build it with `QA.open()`; it holds no global state."""
 
-    def __init__(self, stored: StoredIndex, settings: Settings) -> None:
+    def __init__(
+        self,
+        stored: StoredIndex,
+        settings: Settings,
+        models: Models | None = None,
+        encoder: OnnxEncoder | None = None,
+    ) -> None:
         from qa.embedding import OnnxEncoder
 
         self.settings = settings
         self.stored = stored
-        # Which sentences hold which answer shape (by pattern): a pure function of the index, memoised.
-        # Bounded: "What is X?" makes a pattern per X.
-        self._typed_cache: dict[str, dict[int, bool]] = {}
-        self.encoder = OnnxEncoder(
+        self.models = models or load_models()
+        self.encoder = encoder or OnnxEncoder(
             stored.encoder_path, stored.tokenizer_path, stored.manifest.max_tokens, settings.threads
         )
+        self._table = stored.table
 
     @classmethod
     def open(cls, settings: Settings | None = None, warn: Callable[[str], None] = _stderr) -> QA:
@@ -80,6 +95,10 @@ class QA:
 
         settings = settings or Settings()
         return cls(open_index(settings, warn), settings)
+
+    def with_models(self, models: Models) -> QA:
+        """The same index and encoder answering with other fitted models (for held-out evaluation)."""
+        return QA(self.stored, self.settings, models, self.encoder)
 
     @property
     def documents(self) -> tuple[Document, ...]:
@@ -96,109 +115,101 @@ class QA:
         k = self.settings.top_k if k is None else k
         if not isinstance(k, int) or k < 1:
             raise UsageError("k must be a whole number of at least 1")
-        question = clean_question(question, self.settings.max_question_chars)
-        earlier = [clean_question(h, self.settings.max_question_chars) for h in history if h and h.strip()]
-        query = resolve_query(question, earlier)
-        shape = answer_shape(question)
-        kind = shape.kind if shape is not None else None
-        q = _Query(
-            query,
-            self.encoder.encode([query])[0],
-            self.stored.lexical.scores(query),
-            self._typed_check(shape),
-        )
-
-        hits = self._retrieve(q)
-        if not is_relevant(self._evidence(q, hits)):
+        ranking = self.rank(question, history)
+        models = self.models
+        on_topic = float(models.on_topic.probabilities(ranking.question_row)[0])
+        if on_topic < models.on_topic_threshold or not len(ranking.units):
             return Answer(
-                question=question, answered=False, passages=(), reason=NOTHING_RELEVANT, query=query
+                question=ranking.question,
+                answered=False,
+                passages=(),
+                reason=NOTHING_RELEVANT,
+                query=ranking.query,
             )
-        spans, passages, highlights = self._passages(q, hits, k)
-        if q.typed is not None and kind not in ("reason", "definition"):
-            around_top = [u for span in spans[:3] for u in range(span.first, span.last + 1)]
-            if not answer_supported(self._support(q, around_top)):
-                return Answer(
-                    question=question,
-                    answered=False,
-                    passages=tuple(passages),
-                    reason=RELATED_ONLY,
-                    query=query,
-                )
-        # Only passages whose answering sentence addresses the question take part in "sources differ".
-        support = self._support(q, highlights)
-        addressing = [p for p, s in zip(passages, support, strict=True) if s.addresses]
-        conflicts = find_conflicts(statements_of(addressing), aspects_for(kind, question))
+        passages, highlight_scores = self._passages(ranking, k)
+        answerable = float(models.answerable.probabilities(ranking.question_row)[0])
+        if answerable < models.answerable_threshold:
+            return Answer(
+                question=ranking.question,
+                answered=False,
+                passages=tuple(passages),
+                reason=RELATED_ONLY,
+                query=ranking.query,
+            )
+        # "Sources differ" compares only passages whose answering sentence is comparable evidence:
+        # at least half as likely to answer as the best one.
+        best = max(highlight_scores, default=0.0)
+        addressing = [p for p, s in zip(passages, highlight_scores, strict=True) if s >= 0.5 * best]
+        conflicts = find_conflicts(statements_of(addressing), aspects_for(ranking.aspects_kind, question))
         return Answer(
-            question=question,
+            question=ranking.question,
             answered=True,
             passages=tuple(passages),
-            query=query,
+            query=ranking.query,
             conflicts=tuple(conflicts),
         )
 
-    def _retrieve(self, q: _Query) -> list[Hit]:
-        """Dense, sentence-alone and BM25 rankings fused (see `search.rank`)."""
-        stored = self.stored
+    def rank(self, question: str, history: Sequence[str] = ()) -> Ranking:
+        """Candidate sentences for the question, scored by the sentence model, best first."""
+        max_chars = self.settings.max_question_chars
+        question = clean_question(question, max_chars)
+        earlier = [clean_question(h, max_chars) for h in history if h and h.strip()]
+        query = resolve_query(question, earlier)
+        stored, table = self.stored, self._table
+        terms = stored.lexical.query(query)
+        vector = self.encoder.encode([query])[0]
+        bm25 = stored.lexical.scores(terms)
         depth = min(self.settings.candidates, len(stored.sentences))
-        scores, ids = stored.vectors.search(q.vector[None, :], depth)
+        scores, ids = stored.vectors.search(vector[None, :], depth)
         found = ids[0] >= 0  # an IVF index may return fewer than asked
-        return rank(
-            ids[0][found],
-            scores[0][found],
-            q.lexical,
-            stored.sentence_vectors,
-            q.vector,
-            depth,
-            self.settings.rrf_k,
-            q.typed,
-            self.settings.type_weight,
-        )
+        dense = {int(u): float(s) for u, s in zip(ids[0][found], scores[0][found], strict=True)}
+        seeds = np.array(list(dict.fromkeys([*dense, *map(int, top_positive(bm25, depth))])), dtype=np.int64)
+        prev, nxt = table.neighbours(seeds)
+        pool = np.array(list(dict.fromkeys([*seeds, *prev[prev >= 0], *nxt[nxt >= 0]])), dtype=np.int64)
+        shape = answer_shape(question)
+        kind = shape.kind if shape is not None else None
+        signals = QuestionSignals(vector, terms, bm25, dense, self._typed(kind, shape, pool))
+        rows = sentence_features(table, signals, pool)
+        logits = self.models.sentence.logits(rows)
+        order = np.argsort(-logits, kind="stable")
+        known = stored.lexical.known_share(terms)
+        question_row = question_features(rows, logits, known, typed_question=kind is not None)
+        return Ranking(question, query, pool[order], rows[order], logits[order], question_row, kind)
 
-    def _evidence(self, q: _Query, hits: list[Hit]) -> Evidence:
-        top = [h.unit for h in hits[:10]]
-        return Evidence(
-            similarity=max((max(h.dense, h.alone) for h in hits[:10]), default=0.0),
-            coverage=float(self.stored.lexical.coverage(q.text, top).max()) if top else 0.0,
-        )
+    def _typed(self, kind: str | None, shape: Any, pool: np.ndarray) -> np.ndarray | None:
+        """Per sentence: holds the kind of thing the question asks for (entity labels from the index;
+        a reason or a definition by its wording), or None for an open question."""
+        if kind is None:
+            return None
+        if kind in ANSWER_LABELS:
+            return (self._table.entity_masks & mask_of(ANSWER_LABELS[kind])) != 0
+        pattern = PATTERNS["reason"] if kind == "reason" else shape.pattern
+        typed = np.zeros(len(self.stored.sentences), dtype=bool)
+        for unit in pool:
+            typed[unit] = bool(pattern.search(self.stored.sentence_text(int(unit))))
+        return typed
 
-    def _passages(self, q: _Query, hits: list[Hit], k: int) -> tuple[list[Span], list[Passage], list[int]]:
-        """Sentence windows around the hits: merged, deduplicated, diversified, highlighted."""
+    def _passages(self, ranking: Ranking, k: int) -> tuple[list[Passage], list[float]]:
+        """Sentence windows around the best sentences: merged, deduplicated, diversified, and each
+        with its most likely answering sentence marked."""
         stored, sentences = self.stored, self.stored.sentences
+        probabilities = ranking.probabilities
+        hits = [Hit(int(u), float(p)) for u, p in zip(ranking.units, probabilities, strict=True)]
         spans = group_passages(hits, sentences, self.settings.window, k)
         texts = [stored.documents[s.doc].text[sentences[s.first, 2] : sentences[s.last, 3]] for s in spans]
         spans = diversify(distinct(spans, texts), k)
-        best_possible = (3.0 + self.settings.type_weight) / (self.settings.rrf_k + 1)
-        passages, highlights = [], []
+        likelihood = dict(zip(map(int, ranking.units), map(float, probabilities), strict=True))
+        passages, highlight_scores = [], []
         for span in spans:
-            highlight = pick_highlight(span, q.vector, stored.sentence_vectors, q.lexical, q.typed)
-            score = min(1.0, span.best.fused / best_possible)
-            passages.append(make_passage(stored.documents[span.doc], sentences, span, highlight, score))
-            highlights.append(highlight)
-        return spans, passages, highlights
+            highlight = _most_likely(span, likelihood)
+            passages.append(
+                make_passage(stored.documents[span.doc], sentences, span, highlight, span.best.score)
+            )
+            highlight_scores.append(likelihood.get(highlight, 0.0))
+        return passages, highlight_scores
 
-    def _support(self, q: _Query, units: list[int]) -> list[SentenceSupport]:
-        if not units:
-            return []
-        coverage = self.stored.lexical.coverage(q.text, units)
-        similarity = self.stored.sentence_vectors[units].astype(np.float32) @ q.vector
-        return [
-            SentenceSupport(typed=bool(q.typed and q.typed(u)), coverage=float(c), similarity=float(m))
-            for u, c, m in zip(units, coverage, similarity, strict=True)
-        ]
 
-    def _typed_check(self, shape: AnswerShape | None) -> Callable[[int], bool] | None:
-        if shape is None:
-            return None
-        docs, sentences = self.stored.documents, self.stored.sentences
-        if len(self._typed_cache) > 256:
-            self._typed_cache.clear()
-        known = self._typed_cache.setdefault(shape.pattern.pattern, {})
-
-        def typed(unit: int) -> bool:
-            found = known.get(unit)
-            if found is None:
-                doc, _, start, end = (int(x) for x in sentences[unit])
-                found = known[unit] = shape.holds(docs[doc].text[start:end])
-            return found
-
-        return typed
+def _most_likely(span: Span, likelihood: dict[int, float]) -> int:
+    """The sentence of the passage the model thinks most likely answers (first one on a tie)."""
+    units = range(span.first, span.last + 1)
+    return max(units, key=lambda u: (likelihood.get(u, 0.0), -u))

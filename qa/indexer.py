@@ -22,6 +22,7 @@ from qa.embedding import (
     model_fingerprint,
     token_counter,
 )
+from qa.entities import tag_sentences
 from qa.errors import IndexFileError
 from qa.ingest import corpus_changed, read_corpus
 from qa.lexical import LexicalIndex
@@ -96,11 +97,17 @@ def build_index(
             differs = [i for i, (a, t) in enumerate(zip(alone, texts, strict=True)) if a != t]
             if differs:
                 sentence_vectors[differs] = encoder.encode([alone[i] for i in differs], progress=progress)
+            title_vectors = encoder.encode([d.title for d in docs])
+            if progress:
+                warn("tagging named entities")
+            entity_masks = tag_sentences(docs, sentences)
             index, kind = vector_index(vectors, settings.exact_limit)
             store.write_documents(build, docs)
             store.write_sentences(build, sentences)
+            store.write_traits(build, entity_masks, alone)
             store.write_vectors(build, index)
             store.write_sentence_vectors(build, sentence_vectors)
+            store.write_title_vectors(build, title_vectors)
             store.write_lexical(build, LexicalIndex.build(texts))
             encoder.export_onnx(build / store.ONNX)
             shutil.copyfile(tokenizer_file, build / store.TOKENIZER)

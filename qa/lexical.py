@@ -1,18 +1,21 @@
 """BM25 over the sentences, in plain numpy.
 
-Written here rather than taken from bm25s: bm25s imports scipy (0.3 s, a third of the whole answer
-budget of a cold `qa ask`), and we want our own tokens (light stemming, typo-tolerant lookup) on
-both sides. Postings are stored per term in CSR arrays, so a query touches only its terms' lists.
+Written here rather than taken from bm25s: we need more than its scores from one tokenisation of
+the query (per-term IDF coverage of chosen sentences, typo-tolerant lookup, the share of the
+question the corpus knows), and bm25s 0.3 imports scipy on the query path. Postings are stored per
+term in CSR arrays, so a query touches only its terms' lists. Stemming is Snowball's (PyStemmer).
 """
 
 from __future__ import annotations
 
 import difflib
+import functools
 import math
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 
@@ -22,26 +25,35 @@ K1 = 1.2
 B = 0.75
 
 
+@functools.cache
+def _english_stemmer() -> Any:
+    import Stemmer  # PyStemmer: Snowball's English stemmer in C; loaded on first use, not at import
+
+    return Stemmer.Stemmer("english")
+
+
 def stem(word: str) -> str:
-    """A light suffix stripper: lifted/lifting/lifts -> lift, imposed/impose -> impos."""
-    if word.isdigit() or len(word) <= 3:
-        return word
-    if word.endswith("'s"):
-        word = word[:-2]
-    for suffix, repl in (("ies", "y"), ("ied", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", "")):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            if suffix == "s" and word.endswith(("ss", "us", "is")):
-                break
-            word = word[: -len(suffix)] + repl
-            break
-    if word.endswith("e") and len(word) > 4:
-        word = word[:-1]
-    return word
+    """Snowball (Porter 2) stem: lifted/lifting/lifts -> lift, imposed/impose -> impos."""
+    return str(_english_stemmer().stemWord(word))
 
 
 def terms(text: str) -> list[str]:
     """Index terms of a text: stemmed content words."""
     return [stem(w) for w in words(text) if w not in STOPWORDS]
+
+
+@dataclass(frozen=True)
+class QueryTerms:
+    """A query tokenised once: each distinct term, the vocabulary ids it matches (itself, or its nearest
+    spellings when it is unknown), and its IDF weight."""
+
+    terms: tuple[str, ...]
+    ids: tuple[tuple[int, ...], ...]
+    weights: tuple[float, ...]
+
+    @property
+    def all_ids(self) -> list[int]:
+        return list(dict.fromkeys(i for ids in self.ids for i in ids))
 
 
 def top_positive(scores: np.ndarray, k: int) -> np.ndarray:
@@ -91,57 +103,71 @@ class LexicalIndex:
             size=n,
         )
 
-    def term_ids(self, query: str) -> list[int]:
-        """Query terms found in the vocabulary; an unknown long word matches its nearest spellings."""
-        ids: list[int] = []
+    def query(self, text: str) -> QueryTerms:
+        """Tokenise a query once; an unknown long word matches its nearest spellings."""
         lookup = self._lookup
-        for term in dict.fromkeys(terms(query)):
+        found_terms, found_ids, weights = [], [], []
+        for term in dict.fromkeys(terms(text)):
             if term in lookup:
-                ids.append(lookup[term])
+                ids: tuple[int, ...] = (lookup[term],)
             elif len(term) >= 5:
-                ids.extend(lookup[near] for near in self._near_spellings(term))
-        return list(dict.fromkeys(ids))
+                ids = tuple(lookup[near] for near in self._near_spellings(term))
+            else:
+                ids = ()
+            found_terms.append(term)
+            found_ids.append(ids)
+            weights.append(max((self.idf(t) for t in ids), default=self.idf(None)))
+        return QueryTerms(tuple(found_terms), tuple(found_ids), tuple(weights))
 
     def idf(self, term_id: int | None) -> float:
         """Inverse document frequency; a word the corpus never uses counts as the rarest."""
         df = 0 if term_id is None else int(self.indptr[term_id + 1] - self.indptr[term_id])
         return math.log(1.0 + (self.size - df + 0.5) / (df + 0.5))
 
-    def coverage(self, query: str, units: Sequence[int]) -> np.ndarray:
-        """For each unit, the IDF-weighted share of the query's words that it contains (0..1).
+    def presence(self, query: QueryTerms, units: Sequence[int]) -> np.ndarray:
+        """Boolean (units x query terms): does each unit contain each term (or its nearest spelling)."""
+        wanted = np.asarray(units, dtype=np.int64)
+        out = np.zeros((len(wanted), len(query.terms)), dtype=bool)
+        for j, ids in enumerate(query.ids):
+            for t in ids:
+                out[:, j] |= np.isin(wanted, self.units[self.indptr[t] : self.indptr[t + 1]])
+        return out
+
+    def coverage(self, query: QueryTerms, units: Sequence[int]) -> np.ndarray:
+        """For each unit, the IDF-weighted share of the query's terms that it contains (0..1).
 
         Misspelt words count as found where their nearest spelling is; words the corpus never uses
         count against every unit, which is what makes an off-topic question score low.
         """
-        out = np.zeros(len(units), dtype=np.float32)
-        query_terms = list(dict.fromkeys(terms(query)))
-        if not query_terms or not len(units):
-            return out
-        wanted = np.asarray(units, dtype=np.int64)
-        total = 0.0
-        for term in query_terms:
-            ids = self.term_ids(term)
-            weight = max((self.idf(t) for t in ids), default=self.idf(None))
-            total += weight
-            present = np.zeros(len(units), dtype=bool)
-            for t in ids:
-                postings = self.units[self.indptr[t] : self.indptr[t + 1]]  # ascending unit ids
-                at = np.minimum(np.searchsorted(postings, wanted), len(postings) - 1)
-                present |= postings[at] == wanted
-            out[present] += weight
-        return out / total
+        return self.weighted_share(query, self.presence(query, units))
 
-    def scores(self, query: str) -> np.ndarray:
+    @staticmethod
+    def weighted_share(query: QueryTerms, presence: np.ndarray) -> np.ndarray:
+        """Rows of a presence matrix as IDF-weighted shares of the query (0..1)."""
+        total = sum(query.weights)
+        if total <= 0 or presence.shape[1] == 0:
+            return np.zeros(len(presence), dtype=np.float32)
+        weights = np.asarray(query.weights, dtype=np.float32)
+        return (presence.astype(np.float32) @ weights) / np.float32(total)
+
+    def known_share(self, query: QueryTerms) -> float:
+        """IDF-weighted share of the query's terms that the corpus uses at all (0 for an empty query)."""
+        total = sum(query.weights)
+        if total <= 0:
+            return 0.0
+        return sum(w for ids, w in zip(query.ids, query.weights, strict=True) if ids) / total
+
+    def scores(self, query: QueryTerms) -> np.ndarray:
         """BM25 score of every unit for the query (zeros where no term matches)."""
         out = np.zeros(self.size, dtype=np.float32)
-        for t in self.term_ids(query):
+        for t in query.all_ids:
             lo, hi = self.indptr[t], self.indptr[t + 1]
             out[self.units[lo:hi]] += self.weights[lo:hi]  # a term lists each unit once
         return out
 
     def search(self, query: str, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Best k units by BM25 (unit ids, scores), best first; only units with a positive score."""
-        scores = self.scores(query)
+        scores = self.scores(self.query(query))
         top = top_positive(scores, k)
         return top, scores[top]
 

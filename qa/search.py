@@ -1,71 +1,22 @@
-"""Retrieval as functions of their inputs: fuse rankings, grow passages, mark the answering sentence."""
+"""Passages as functions of their inputs: grow scored sentences into windows, merge, dedupe, diversify."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from qa.lexical import top_positive
 from qa.models import Document, Passage
 from qa.text import normalize
 
 
 @dataclass(frozen=True)
 class Hit:
-    """One sentence with its fused score and what each signal said of it."""
+    """One candidate sentence and the sentence model's probability that it answers."""
 
     unit: int
-    fused: float
-    dense: float  # cosine with the sentence embedded with its context
-    alone: float  # cosine with the sentence embedded alone
-    lexical: float  # BM25
-    typed: bool  # holds the kind of answer the question asks for
-
-
-def _rrf(ranking: Sequence[int], rrf_k: int) -> dict[int, float]:
-    return {unit: 1.0 / (rrf_k + rank + 1) for rank, unit in enumerate(ranking)}
-
-
-def rank(
-    dense_ids: np.ndarray,
-    dense_scores: np.ndarray,
-    lexical_scores: np.ndarray,
-    sentence_vectors: np.ndarray,
-    query_vector: np.ndarray,
-    depth: int,
-    rrf_k: int,
-    typed: Callable[[int], bool] | None,
-    type_weight: float,
-) -> list[Hit]:
-    """Reciprocal rank fusion of three rankings of the candidates, with a bonus for the answer type.
-
-    The rankings: dense search over sentences embedded with their context, the same candidates
-    re-scored against each sentence embedded alone, and BM25. Candidates are the union of the
-    dense and the BM25 top `depth`.
-    """
-    lexical_ids = top_positive(lexical_scores, depth)
-    candidates = list(dict.fromkeys([*map(int, dense_ids), *map(int, lexical_ids)]))
-    if not candidates:
-        return []
-    alone = sentence_vectors[candidates].astype(np.float32) @ query_vector
-    alone_of = dict(zip(candidates, map(float, alone), strict=True))
-    dense_of = {int(u): float(s) for u, s in zip(dense_ids, dense_scores, strict=True)}
-    by_alone = [candidates[i] for i in np.argsort(-alone, kind="stable")]
-    scores: dict[int, float] = {u: 0.0 for u in candidates}
-    for ranking in (list(map(int, dense_ids)), by_alone, list(map(int, lexical_ids))):
-        for unit, value in _rrf(ranking, rrf_k).items():
-            scores[unit] += value
-    hits = []
-    for unit in candidates:
-        is_typed = typed(unit) if typed is not None else False
-        fused = scores[unit] + (type_weight / (rrf_k + 1) if is_typed else 0.0)
-        hits.append(
-            Hit(unit, fused, dense_of.get(unit, 0.0), alone_of[unit], float(lexical_scores[unit]), is_typed)
-        )
-    hits.sort(key=lambda h: (-h.fused, h.unit))
-    return hits
+    score: float
 
 
 @dataclass
@@ -137,14 +88,14 @@ def diversify(spans: list[Span], k: int) -> list[Span]:
         pick = best
         if best.doc in shown:
             for span in remaining:
-                if span.doc not in shown and span.best.fused >= 0.5 * best.best.fused:
+                if span.doc not in shown and span.best.score >= 0.5 * best.best.score:
                     pick = span
                     break
         chosen.append(pick)
         shown.add(pick.doc)
         remaining.remove(pick)
     # The set is chosen for diversity; it is shown in order of relevance.
-    return sorted(chosen, key=lambda span: -span.best.fused)
+    return sorted(chosen, key=lambda span: -span.best.score)
 
 
 def _similar(a: set[str], b: set[str]) -> bool:
@@ -165,26 +116,6 @@ def distinct(spans: list[Span], texts: Sequence[str]) -> list[Span]:
         kept.append(span)
         kept_words.append(words)
     return kept
-
-
-def pick_highlight(
-    span: Span,
-    query_vector: np.ndarray,
-    sentence_vectors: np.ndarray,
-    lexical_scores: np.ndarray,
-    typed: Callable[[int], bool] | None,
-) -> int:
-    """The sentence of the passage that best answers: similarity of the sentence alone, nudged by
-    its BM25 score and by holding the kind of answer asked for."""
-    units = list(range(span.first, span.last + 1))
-    dense = sentence_vectors[span.first : span.last + 1].astype(np.float32) @ query_vector
-    lex = lexical_scores[span.first : span.last + 1]
-    top = float(lex.max()) if len(lex) and lex.max() > 0 else 1.0
-    scores = [
-        float(dense[i]) + 0.15 * float(lex[i]) / top + (0.1 if typed is not None and typed(u) else 0.0)
-        for i, u in enumerate(units)
-    ]
-    return span.first + int(np.argmax(scores))
 
 
 def make_passage(

@@ -1,7 +1,8 @@
 """The on-disk index: the only module that reads or writes `index/`.
 
 Layout: `index/builds/<id>/` holds one complete build (manifest.json, documents.json,
-sentences.npy, vectors.faiss, lexical.npz, encoder.onnx, tokenizer.json) and `index/current` is a
+sentences.npy, traits.npy, vectors.faiss, sentence_vectors.npy, title_vectors.npy, lexical.npz,
+encoder.onnx, tokenizer.json) and `index/current` is a
 symlink to the build in use. A new build is written beside the old one and `current` is swapped
 with one atomic rename, so a reader sees the old index or the new one, never half of one. Every file's
 sha256 is in the manifest and checked at load.
@@ -27,21 +28,25 @@ import numpy as np
 from qa.errors import IndexFileError, IndexLockedError
 from qa.ingest import file_sha256
 from qa.lexical import LexicalIndex
+from qa.features import SentenceTable
 from qa.models import Document, Manifest, Sentence
 
 if TYPE_CHECKING:
     import faiss
 
-FORMAT_VERSION = 1
+# 2: Snowball stems, sentence traits (entity labels, length, question mark) and title vectors.
+FORMAT_VERSION = 2
 MANIFEST = "manifest.json"
 DOCUMENTS = "documents.json"
 SENTENCES = "sentences.npy"
 VECTORS = "vectors.faiss"
 LEXICAL = "lexical.npz"
 SENTENCE_VECTORS = "sentence_vectors.npy"
+TITLE_VECTORS = "title_vectors.npy"
+TRAITS = "traits.npy"
 ONNX = "encoder.onnx"
 TOKENIZER = "tokenizer.json"
-DATA_FILES = (DOCUMENTS, SENTENCES, VECTORS, SENTENCE_VECTORS, LEXICAL, ONNX, TOKENIZER)
+DATA_FILES = (DOCUMENTS, SENTENCES, TRAITS, VECTORS, SENTENCE_VECTORS, TITLE_VECTORS, LEXICAL, ONNX, TOKENIZER)
 
 
 @dataclass(frozen=True)
@@ -54,13 +59,28 @@ class StoredIndex:
     sentences: np.ndarray  # int32 rows: doc, paragraph, start, end
     vectors: faiss.Index  # over the sentences embedded with their context
     sentence_vectors: np.ndarray  # float16, each sentence embedded alone: for reranking and highlights
+    title_vectors: np.ndarray  # float16, each document's title embedded
+    traits: np.ndarray  # int32 rows: entity label mask, words, ends with "?"
     lexical: LexicalIndex
     encoder_path: Path
     tokenizer_path: Path
 
-    def sentence(self, i: int) -> Sentence:
-        doc, paragraph, start, end = (int(x) for x in self.sentences[i])
-        return Sentence(doc=doc, paragraph=paragraph, start=start, end=end)
+    @property
+    def table(self) -> SentenceTable:
+        """The per-sentence arrays that ranking features read."""
+        return SentenceTable(
+            sentences=self.sentences,
+            sentence_vectors=self.sentence_vectors,
+            title_vectors=self.title_vectors,
+            entity_masks=self.traits[:, 0],
+            lexical=self.lexical,
+            words=self.traits[:, 1],
+            question_marks=self.traits[:, 2].astype(bool),
+        )
+
+    def sentence_text(self, unit: int) -> str:
+        doc, _, start, end = (int(x) for x in self.sentences[unit])
+        return self.documents[doc].text[start:end]
 
 
 def current_build(index_dir: Path) -> Path | None:
@@ -116,7 +136,7 @@ def load(index_dir: Path) -> StoredIndex:
             intact = False
     if not intact:
         raise IndexFileError(f"index file {ONNX} is missing or damaged; run `python -m qa index`")
-    documents, sentences, vectors, sentence_vectors, lexical = structures
+    documents, sentences, traits, vectors, sentence_vectors, title_vectors, lexical = structures
     return StoredIndex(
         path=build,
         manifest=manifest,
@@ -124,6 +144,8 @@ def load(index_dir: Path) -> StoredIndex:
         sentences=sentences,
         vectors=vectors,
         sentence_vectors=sentence_vectors,
+        title_vectors=title_vectors,
+        traits=traits,
         lexical=lexical,
         encoder_path=build / ONNX,
         tokenizer_path=build / TOKENIZER,
@@ -132,7 +154,7 @@ def load(index_dir: Path) -> StoredIndex:
 
 def _parse(
     blobs: dict[str, bytes], manifest: Manifest
-) -> tuple[tuple[Document, ...], np.ndarray, faiss.Index, np.ndarray, LexicalIndex]:
+) -> tuple[tuple[Document, ...], np.ndarray, np.ndarray, faiss.Index, np.ndarray, np.ndarray, LexicalIndex]:
     import io
 
     import faiss
@@ -140,7 +162,9 @@ def _parse(
     try:
         documents = tuple(Document.model_validate(d) for d in json.loads(blobs[DOCUMENTS]))
         sentences = np.load(io.BytesIO(blobs[SENTENCES]), allow_pickle=False)
+        traits = np.load(io.BytesIO(blobs[TRAITS]), allow_pickle=False)
         sentence_vectors = np.load(io.BytesIO(blobs[SENTENCE_VECTORS]), allow_pickle=False)
+        title_vectors = np.load(io.BytesIO(blobs[TITLE_VECTORS]), allow_pickle=False)
         # One thread per query: on two cores, OpenMP fan-out for one vector costs more than it saves.
         faiss.omp_set_num_threads(1)
         vectors = faiss.deserialize_index(np.frombuffer(blobs[VECTORS], dtype=np.uint8))
@@ -154,10 +178,10 @@ def _parse(
             )
     except Exception as exc:  # a checksum-valid file that still does not parse: another writer's bug
         raise IndexFileError(f"index files do not parse ({exc}); run `python -m qa index`") from exc
-    counts = (len(sentences), vectors.ntotal, len(sentence_vectors), lexical.size, manifest.sentences)
-    if len(set(counts)) != 1:
+    counts = (len(sentences), len(traits), vectors.ntotal, len(sentence_vectors), lexical.size, manifest.sentences)
+    if len(set(counts)) != 1 or len(title_vectors) != len(documents):
         raise IndexFileError("index files disagree on the number of sentences; run `python -m qa index`")
-    return documents, sentences, vectors, sentence_vectors, lexical
+    return documents, sentences, traits, vectors, sentence_vectors, title_vectors, lexical
 
 
 @contextlib.contextmanager
@@ -209,6 +233,18 @@ def write_vectors(build: Path, index: faiss.Index) -> None:
 
 def write_sentence_vectors(build: Path, vectors: np.ndarray) -> None:
     np.save(build / SENTENCE_VECTORS, vectors.astype(np.float16), allow_pickle=False)
+
+
+def write_title_vectors(build: Path, vectors: np.ndarray) -> None:
+    np.save(build / TITLE_VECTORS, vectors.astype(np.float16), allow_pickle=False)
+
+
+def write_traits(build: Path, entity_masks: np.ndarray, texts: list[str]) -> None:
+    """Per sentence: its entity label mask, its length in words, and whether it is a question."""
+    words = [len(t.split()) for t in texts]
+    question = [t.rstrip(" \"'”’)").endswith("?") for t in texts]
+    rows = np.stack([entity_masks.astype(np.int32), np.array(words, np.int32), np.array(question, np.int32)], 1)
+    np.save(build / TRAITS, rows.reshape(-1, 3), allow_pickle=False)
 
 
 def write_lexical(build: Path, lexical: LexicalIndex) -> None:

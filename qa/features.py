@@ -1,0 +1,165 @@
+"""What the learned models see: features of candidate sentences and of a whole question.
+
+Everything here is a function of the question and the stored index: no model is loaded and nothing
+is tuned by hand. The weights live in `qa/data/models.json`, fitted by `scripts/fit_models.py`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from qa.lexical import LexicalIndex, QueryTerms
+
+# Per candidate sentence. "gap" features are relative to the best candidate of the same question, so
+# that one weight works for questions (and corpora) whose raw scores sit at different levels.
+SENTENCE_FEATURES = (
+    "dense",  # cosine with the sentence embedded with its context (FAISS)
+    "alone",  # cosine with the sentence embedded alone
+    "dense_gap",
+    "alone_gap",
+    "bm25",  # BM25 over the question's best BM25 score
+    "coverage",  # IDF-weighted share of the question's terms in the sentence
+    "coverage_gap",
+    "window_coverage",  # the same over the sentence and its neighbours in the paragraph
+    "neighbour_alone",  # the best neighbour's cosine: answers often sit beside the matching sentence
+    "type_match",  # holds the kind of thing asked for (NER label, reason cue, definition)
+    "title",  # cosine of the question with the article's title
+    "lead",  # in the article's first two paragraphs
+    "question_mark",  # the sentence is itself a question (an FAQ heading, a rhetorical question)
+    "length",  # log of the sentence's length in words
+    "doc_gap",  # how far the article's best sentence is behind the best overall
+    "rank_dense",  # 1 / (1 + rank / 5) in each ranking of the candidate pool
+    "rank_alone",
+    "rank_bm25",
+)
+
+# Per question, for the decision to answer at all.
+QUESTION_FEATURES = (
+    "top",  # the ranker's logit for the best sentence
+    "alone_max",  # best cosine of the question with any candidate sentence
+    "coverage_max",  # best share of the question's terms found in one sentence
+    "known",  # share of the question's terms the corpus uses at all
+    "typed_support",  # best coverage among the top sentences that hold the kind of thing asked for
+)
+
+
+@dataclass(frozen=True)
+class SentenceTable:
+    """The per-sentence arrays of an index that features read."""
+
+    sentences: np.ndarray  # int32 rows: doc, paragraph, start, end
+    sentence_vectors: np.ndarray  # float16, each sentence embedded alone
+    title_vectors: np.ndarray  # float16, one per document
+    entity_masks: np.ndarray  # int32 NER label bitmask per sentence
+    lexical: LexicalIndex
+    words: np.ndarray  # int32 word count per sentence
+    question_marks: np.ndarray  # bool: the sentence ends with "?"
+
+    def neighbours(self, units: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The previous and next unit in the same paragraph (-1 where there is none)."""
+        n = len(self.sentences)
+        prev, nxt = units - 1, units + 1
+        same_prev = (prev >= 0) & self._same_paragraph(units, np.clip(prev, 0, n - 1))
+        same_next = (nxt < n) & self._same_paragraph(units, np.clip(nxt, 0, n - 1))
+        return np.where(same_prev, prev, -1), np.where(same_next, nxt, -1)
+
+    def _same_paragraph(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        rows_a, rows_b = self.sentences[a], self.sentences[b]
+        return (rows_a[:, 0] == rows_b[:, 0]) & (rows_a[:, 1] == rows_b[:, 1])
+
+
+@dataclass(frozen=True)
+class QuestionSignals:
+    """What is known of one question before its candidates are scored."""
+
+    vector: np.ndarray
+    terms: QueryTerms
+    bm25: np.ndarray  # BM25 score of every sentence
+    dense: dict[int, float]  # FAISS hits: unit -> cosine with the sentence in context
+    typed: np.ndarray | None  # bool per sentence: holds the kind of thing asked for; None if untyped
+
+
+def _rank_feature(order: np.ndarray, size: int) -> np.ndarray:
+    out = np.zeros(size, dtype=np.float32)
+    out[order] = 1.0 / (1.0 + np.arange(len(order), dtype=np.float32) / 5.0)
+    return out
+
+
+def sentence_features(table: SentenceTable, signals: QuestionSignals, units: np.ndarray) -> np.ndarray:
+    """Feature rows (len(units) x SENTENCE_FEATURES) for a pool of candidate sentences."""
+    n = len(units)
+    vector = signals.vector.astype(np.float32)
+    alone = table.sentence_vectors[units].astype(np.float32) @ vector
+    floor = min(signals.dense.values()) if signals.dense else float(alone.min(initial=0.0))
+    dense = np.array([signals.dense.get(int(u), floor) for u in units], dtype=np.float32)
+    bm25 = signals.bm25[units].astype(np.float32)
+    bm25_top = float(bm25.max(initial=0.0))
+
+    prev, nxt = table.neighbours(units)
+    has_prev, has_next = prev >= 0, nxt >= 0
+    # Presence of each query term in the unit and in its neighbours, in one lookup.
+    stacked = np.concatenate([units, np.where(has_prev, prev, units), np.where(has_next, nxt, units)])
+    presence = table.lexical.presence(signals.terms, stacked)
+    own = presence[:n]
+    window = own | (presence[n : 2 * n] & has_prev[:, None]) | (presence[2 * n :] & has_next[:, None])
+    coverage = LexicalIndex.weighted_share(signals.terms, own)
+    window_coverage = LexicalIndex.weighted_share(signals.terms, window)
+
+    neighbour = np.zeros(n, dtype=np.float32)
+    for side, present in ((prev, has_prev), (nxt, has_next)):
+        if present.any():
+            scores = table.sentence_vectors[side[present]].astype(np.float32) @ vector
+            neighbour[present] = np.maximum(neighbour[present], scores)
+
+    docs = table.sentences[units, 0]
+    doc_best = {int(d): float(alone[docs == d].max()) for d in np.unique(docs)}
+    doc_gap = np.array([doc_best[int(d)] for d in docs], dtype=np.float32) - float(alone.max(initial=0.0))
+    title = table.title_vectors[docs].astype(np.float32) @ vector
+    typed = signals.typed[units].astype(np.float32) if signals.typed is not None else np.zeros(n, np.float32)
+
+    columns = {
+        "dense": dense,
+        "alone": alone,
+        "dense_gap": dense - dense.max(initial=0.0),
+        "alone_gap": alone - alone.max(initial=0.0),
+        "bm25": bm25 / bm25_top if bm25_top > 0 else np.zeros(n, np.float32),
+        "coverage": coverage,
+        "coverage_gap": coverage - coverage.max(initial=0.0),
+        "window_coverage": window_coverage,
+        "neighbour_alone": neighbour,
+        "type_match": typed,
+        "title": title,
+        "lead": (table.sentences[units, 1] <= 2).astype(np.float32),
+        "question_mark": table.question_marks[units].astype(np.float32),
+        "length": np.log1p(table.words[units].astype(np.float32)),
+        "doc_gap": doc_gap,
+        "rank_dense": _rank_feature(np.argsort(-dense, kind="stable"), n),
+        "rank_alone": _rank_feature(np.argsort(-alone, kind="stable"), n),
+        "rank_bm25": _rank_feature(np.argsort(-bm25, kind="stable")[: int((bm25 > 0).sum())], n),
+    }
+    return np.stack([columns[name] for name in SENTENCE_FEATURES], axis=1).astype(np.float32)
+
+
+def question_features(
+    rows: np.ndarray, logits: np.ndarray, known: float, typed_question: bool, top: int = 5
+) -> np.ndarray:
+    """The QUESTION_FEATURES row of one question, from its candidates' rows and ranker logits."""
+    if not len(rows):
+        return np.array([-10.0, 0.0, 0.0, known, 0.0], dtype=np.float32)
+    column = {name: i for i, name in enumerate(SENTENCE_FEATURES)}
+    best = np.argsort(-logits, kind="stable")[:top]
+    coverage = rows[best, column["coverage"]]
+    if typed_question:
+        coverage = coverage * rows[best, column["type_match"]]
+    return np.array(
+        [
+            float(logits[best[0]]),
+            float(rows[:, column["alone"]].max()),
+            float(rows[:, column["coverage"]].max()),
+            known,
+            float(coverage.max()),
+        ],
+        dtype=np.float32,
+    )

@@ -1,0 +1,190 @@
+"""Fit the ranking and answer-decision models on questions with evidence, and measure them held out.
+
+Held-out figures answer through the same `QA.ask` as users do, with models fitted without the
+questions being scored (k-fold by question, or on another corpus).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from qa.engine import QA
+from qa.evaluate import EvalQuestion, QuestionResult, score
+from qa.features import QUESTION_FEATURES, SENTENCE_FEATURES, question_features
+from qa.ranking import LinearModel, Models
+from qa.text import normalize
+
+# What a wrong decision costs a reader. Refusing a question the articles answer is the worst error;
+# showing passages for an off-topic question is not allowed; showing related passages (marked as not
+# an answer) for an on-topic question they do not answer is the lesser harm.
+COSTS = {  # question class -> (cost of answering, of "related passages only", of "nothing relevant")
+    "answerable": (0.0, 10.0, 10.0),
+    "on_topic": (3.0, 0.0, 1.0),
+    "off_topic": (10.0, 6.0, 0.0),
+}
+# Ridge penalty of the logistic regressions, on standardised features: a few hundred questions
+# cannot support large weights.
+L2 = 1.0
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One question's candidates as features, with which of them hold the evidence."""
+
+    question: EvalQuestion
+    rows: np.ndarray
+    labels: np.ndarray  # 1 where the candidate sentence holds (or starts or ends) an evidence string
+    known: float
+    typed: bool
+
+    @property
+    def kind(self) -> str:
+        if self.question.type == "unanswerable":
+            return "off_topic"
+        return "on_topic" if self.question.type == "unanswerable_ontopic" else "answerable"
+
+
+def collect(engine: QA, questions: Sequence[EvalQuestion]) -> list[Sample]:
+    """Rank every question's candidates and label them by the question's evidence strings."""
+    samples = []
+    for q in questions:
+        ranking = engine.rank(q.question, q.history)
+        labels = np.array([_holds_evidence(engine, int(u), q.evidence) for u in ranking.units], dtype=np.float32)
+        samples.append(
+            Sample(q, ranking.rows, labels, float(ranking.question_row[3]), ranking.aspects_kind is not None)
+        )
+    return samples
+
+
+def _holds_evidence(engine: QA, unit: int, evidence: Sequence[str]) -> bool:
+    """The sentence contains an evidence string, or one that runs across it and a neighbour."""
+    if not evidence:
+        return False
+    stored = engine.stored
+    own = normalize(stored.sentence_text(unit))
+    wanted = [normalize(e) for e in evidence if e.strip()]
+    if any(e in own for e in wanted):
+        return True
+    prev, nxt = stored.table.neighbours(np.array([unit]))
+    for other, before in ((int(prev[0]), True), (int(nxt[0]), False)):
+        if other < 0:
+            continue
+        near = normalize(stored.sentence_text(other))
+        joined = f"{near} {own}" if before else f"{own} {near}"
+        if any(e in joined and e not in near for e in wanted):
+            return True
+    return False
+
+
+def fit_logistic(rows: np.ndarray, labels: np.ndarray, features: Sequence[str], l2: float = L2) -> LinearModel:
+    """L2-regularised logistic regression by Newton's method on standardised features."""
+    mean = rows.mean(axis=0)
+    scale = rows.std(axis=0)
+    scale[scale < 1e-6] = 1.0
+    x = np.hstack([(rows - mean) / scale, np.ones((len(rows), 1))]).astype(np.float64)
+    y = labels.astype(np.float64)
+    w = np.zeros(x.shape[1])
+    penalty = np.full(x.shape[1], l2)
+    penalty[-1] = 0.0  # the bias is not shrunk
+    for _ in range(50):
+        p = 1.0 / (1.0 + np.exp(-np.clip(x @ w, -30, 30)))
+        gradient = x.T @ (p - y) + penalty * w
+        hessian = (x * (p * (1 - p))[:, None]).T @ x + np.diag(penalty) + 1e-9 * np.eye(len(w))
+        step = np.linalg.solve(hessian, gradient)
+        w -= step
+        if np.abs(step).max() < 1e-8:
+            break
+    return LinearModel(
+        features=tuple(features),
+        mean=tuple(float(v) for v in mean),
+        scale=tuple(float(v) for v in scale),
+        weights=tuple(float(v) for v in w[:-1]),
+        bias=float(w[-1]),
+    )
+
+
+def _thresholds(on_topic: np.ndarray, answerable: np.ndarray, kinds: Sequence[str]) -> tuple[float, float]:
+    """The two cut-offs with the lowest total cost on these questions (midpoints between scores)."""
+
+    def cuts(values: np.ndarray) -> np.ndarray:
+        v = np.unique(values)
+        return np.concatenate([[0.0], (v[1:] + v[:-1]) / 2 if len(v) > 1 else [], [1.0]])
+
+    costs = np.array([COSTS[k] for k in kinds])
+    best, best_cost = (0.5, 0.5), np.inf
+    for t1 in cuts(on_topic):
+        nothing = on_topic < t1
+        for t2 in cuts(answerable):
+            related = ~nothing & (answerable < t2)
+            decision = np.where(nothing, 2, np.where(related, 1, 0))
+            cost = costs[np.arange(len(kinds)), decision].sum()
+            if cost < best_cost:
+                best, best_cost = (float(t1), float(t2)), cost
+    return best
+
+
+def fit_models(samples: Sequence[Sample], fitted_on: Sequence[str]) -> Models:
+    """The sentence ranker on answerable questions' candidates, then the answer decision on all."""
+    answerable = [s for s in samples if s.kind == "answerable" and s.labels.any()]
+    rows = np.concatenate([s.rows for s in answerable])
+    labels = np.concatenate([s.labels for s in answerable])
+    sentence = fit_logistic(rows, labels, SENTENCE_FEATURES)
+    question_rows = np.stack(
+        [question_features(s.rows, sentence.logits(s.rows), s.known, s.typed) for s in samples]
+    )
+    kinds = [s.kind for s in samples]
+    on_topic = fit_logistic(question_rows, np.array([k != "off_topic" for k in kinds]), QUESTION_FEATURES)
+    answers = fit_logistic(question_rows, np.array([k == "answerable" for k in kinds]), QUESTION_FEATURES)
+    t1, t2 = _thresholds(on_topic.probabilities(question_rows), answers.probabilities(question_rows), kinds)
+    return Models(
+        fitted_on=tuple(fitted_on),
+        sentence=sentence,
+        on_topic=on_topic,
+        answerable=answers,
+        on_topic_threshold=t1,
+        answerable_threshold=t2,
+    )
+
+
+def folds(count: int, n: int, seed: int = 0) -> list[np.ndarray]:
+    """`count` disjoint sets of question positions, shuffled with a fixed seed."""
+    order = np.random.default_rng(seed).permutation(n)
+    return [order[i::count] for i in range(count)]
+
+
+def answer_with(engine: QA, models: Models, questions: Sequence[EvalQuestion]) -> list[QuestionResult]:
+    held_out = engine.with_models(models)
+    return [score(q, held_out.ask(q.question, q.history)) for q in questions]
+
+
+def k_fold(engine: QA, samples: Sequence[Sample], count: int = 5, seed: int = 0) -> list[QuestionResult]:
+    """Every question answered by models fitted on the other folds."""
+    results: list[QuestionResult | None] = [None] * len(samples)
+    for fold in folds(count, len(samples), seed):
+        held = set(fold.tolist())
+        train = [s for i, s in enumerate(samples) if i not in held]
+        models = fit_models(train, ["k-fold"])
+        for i, result in zip(fold, answer_with(engine, models, [samples[i].question for i in fold]), strict=True):
+            results[int(i)] = result
+    return [r for r in results if r is not None]
+
+
+def unfitted_models() -> Models:
+    """All-zero weights: for collecting features before anything is fitted (the features of a
+    question's candidates do not depend on the weights). Never used to answer."""
+
+    def zero(features: Sequence[str]) -> LinearModel:
+        n = len(features)
+        return LinearModel(features=tuple(features), mean=(0.0,) * n, scale=(1.0,) * n, weights=(0.0,) * n, bias=0.0)
+
+    return Models(
+        fitted_on=(),
+        sentence=zero(SENTENCE_FEATURES),
+        on_topic=zero(QUESTION_FEATURES),
+        answerable=zero(QUESTION_FEATURES),
+        on_topic_threshold=0.5,
+        answerable_threshold=0.5,
+    )

@@ -1,0 +1,124 @@
+"""Refit the shipped ranking models and print held-out answer quality.
+
+    .venv/bin/python scripts/fit_models.py [--shared ../shared] [--write] [--require METRIC=VALUE ...]
+
+The shipped models (qa/data/models.json) are fitted on the seed question sets only (dev + more),
+so corpus B stays unseen: its figures are held out by construction. The table also gives k-fold
+figures on the seed sets (each question answered by models fitted without it) and the reverse
+cross-corpus direction (fitted on corpus B, tested on the seeds). Deterministic: same data, same file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+from qa.config import Settings  # noqa: E402
+from qa.engine import QA  # noqa: E402
+from qa.evaluate import Metrics, QuestionResult, metrics, read_questions  # noqa: E402
+from qa.fitting import answer_with, collect, fit_models, k_fold, unfitted_models  # noqa: E402
+from qa.indexer import open_index  # noqa: E402
+
+
+def engine_for(corpus: Path, index_root: Path) -> QA:
+    settings = Settings(corpus=corpus, index_dir=index_root / corpus.name)
+    stored = open_index(settings, lambda message: print(f"  {message}", file=sys.stderr))
+    return QA(stored, settings, models=unfitted_models())
+
+
+def refusals(results: list[QuestionResult], kind: str) -> str:
+    chosen = [r for r in results if r.type == kind]
+    if not chosen:
+        return "-"
+    return f"{sum(not r.answered for r in chosen) / len(chosen):.2f}"
+
+
+def table_line(name: str, results: list[QuestionResult]) -> tuple[str, Metrics]:
+    m = metrics(results)
+
+    def cell(v: float | None) -> str:
+        return "-" if v is None else f"{v:.2f}"
+
+    line = (
+        f"| {name} | {m.questions} | {cell(m.hit_at_1)} | {cell(m.hit_at_3)} | {cell(m.mrr_at_5)} | "
+        f"{cell(m.highlight_hit_at_1)} | {cell(m.claim_coverage)} | {cell(m.refused_answerable)} | "
+        f"{refusals(results, 'unanswerable')} | {refusals(results, 'unanswerable_ontopic')} |"
+    )
+    return line, m
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared", help="folder with eval/ and seeds")
+    parser.add_argument("--index-root", type=Path, default=ROOT / "build" / "eval-index")
+    parser.add_argument("--write", action="store_true", help="write qa/data/models.json")
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument(
+        "--require",
+        action="append",
+        default=[],
+        metavar="SET:METRIC=VALUE",
+        help="fail when a held-out figure misses its bound, e.g. kfold:hit_at_1=0.8 (refused_answerable: "
+        "at most)",
+    )
+    args = parser.parse_args()
+    evaluation = args.shared / "eval"
+    dev = read_questions(evaluation / "dev.jsonl")
+    more = read_questions(evaluation / "more.jsonl")
+    corpus_b = read_questions(evaluation / "corpus-b" / "questions.jsonl")
+
+    print("building or loading the indexes", file=sys.stderr)
+    seeds_engine = engine_for(ROOT / "seeds", args.index_root)
+    b_engine = engine_for(evaluation / "corpus-b" / "articles", args.index_root)
+    seed_samples = collect(seeds_engine, [*dev, *more])
+    b_samples = collect(b_engine, corpus_b)
+
+    shipped = fit_models(seed_samples, ["dev.jsonl", "more.jsonl"])
+    from_b = fit_models(b_samples, ["corpus-b/questions.jsonl"])
+    kfold_results = k_fold(seeds_engine, seed_samples, args.folds)
+    n_dev = len(dev)
+    on_b = answer_with(b_engine, shipped, corpus_b)
+    on_seeds_from_b = answer_with(seeds_engine, from_b, [*dev, *more])
+    in_sample = answer_with(seeds_engine, shipped, [*dev, *more])
+
+    print(
+        "| held out | n | hit@1 | hit@3 | MRR@5 | highlight@1 | claims | answerable refused "
+        "| off-topic refused | on-topic unanswered refused |"
+    )
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    lines = {
+        "kfold": table_line(f"{args.folds}-fold, dev + more", kfold_results),
+        "kfold-dev": table_line(f"{args.folds}-fold, dev only", kfold_results[:n_dev]),
+        "kfold-more": table_line(f"{args.folds}-fold, more only", kfold_results[n_dev:]),
+        "b": table_line("corpus B, fitted on seeds", on_b),
+        "seeds-from-b": table_line("dev + more, fitted on corpus B", on_seeds_from_b),
+        "in-sample": table_line("(not held out) dev + more, fitted on them", in_sample),
+    }
+    for line, _ in lines.values():
+        print(line)
+
+    failed = 0
+    for requirement in args.require:
+        where, _, bound = requirement.partition(":")[2].partition("=")
+        set_name = requirement.partition(":")[0]
+        value = getattr(lines[set_name][1], where)
+        at_most = where == "refused_answerable"
+        if value is None or (value > float(bound) if at_most else value < float(bound)):
+            print(f"fit_models: {set_name} {where} = {value} misses {bound}", file=sys.stderr)
+            failed = 1
+    if args.write:
+        target = ROOT / "qa" / "data" / "models.json"
+        target.parent.mkdir(exist_ok=True)
+        target.write_text(shipped.model_dump_json(indent=1) + "\n", encoding="utf-8")
+        print(f"wrote {target.relative_to(ROOT)}", file=sys.stderr)
+    return failed
+
+
+if __name__ == "__main__":
+    sys.exit(main())
