@@ -55,11 +55,22 @@ _QUESTION_TYPES: list[tuple[re.Pattern[str], AnswerType]] = [
     (re.compile(r"\bhow long\b|\bfor how many (days|weeks|months|years)\b", re.I), "duration"),
     (re.compile(r"\bwhen\b|\bwhat (date|day|year|month|time)\b|\bwhich (date|day|year)\b", re.I), "date"),
     (
-        re.compile(r"\bhow (much|many)\b|\bwhat (percentage|share|number|amount|price|cost)\b", re.I),
+        # Amounts and measurements: "how many", "what share", "what size", "how far did it fall".
+        re.compile(
+            r"\bhow (much|many|far|big|large|old|long ago|tall|heavy|high|low)\b|"
+            r"\bwhat (percentage|percent|share|proportion|number|amount|price|cost|size|age|sum|fraction)\b",
+            re.I,
+        ),
         "quantity",
     ),
     (
-        re.compile(r"\bwho(m|se)?\b|\bwhich (person|official|company|agency|administration|president)", re.I),
+        # People and named bodies: "who", "which company", "which competitors".
+        re.compile(
+            r"\bwho(m|se)?\b|\b(which|what) (person|people|official|officials|company|companies|firm|firms|"
+            r"competitors?|rivals?|organi[sz]ations?|agency|agencies|administration|president|country|"
+            r"countries|government|governments|group|groups|body|bodies)\b",
+            re.I,
+        ),
         "person",
     ),
     (re.compile(r"\bwhere\b|\bwhich (city|country|place)\b", re.I), "place"),
@@ -115,7 +126,9 @@ def answer_shape(question: str) -> AnswerShape | None:
         rf"{_QUOTE}{subject}{_QUOTE}\s*(?:,|:|—|–|-|\(|is|are|refers to|means|describes)?\s*"
         rf"(?:an?|the)\s+(?:\w+\s+)?(?:{_GENUS})\b"
         rf"|(?:concept|idea|notion|principle) of\s+{_QUOTE}{subject}"
-        rf"|(?:known as|called|defined as|dubbed)\s+{_QUOTE}{subject}",
+        rf"|(?:known as|called|defined as|dubbed)\s+{_QUOTE}{subject}"
+        # An acronym defined by its expansion: "the National Medicines Safety Authority (NMSA)".
+        rf"|[A-Z][\w-]*(?:\s+(?:of|for|and|the|[A-Z][\w-]*))+\s*\(\s*{subject}\s*\)",
         re.IGNORECASE,
     )
     return AnswerShape("definition", definition)

@@ -133,7 +133,9 @@ def clean(raw: str, markdown: bool = False) -> Cleaned:
     # Trim spaces at line edges and collapse blank-line runs: paragraphs end up one line break apart.
     out_chars: list[str] = []
     segments: list[Segment] = []
-    for s, e in lines:
+    soft_breaks: set[int] = set()
+    previous: tuple[int, str] | None = None  # raw line number and kept text of the last kept line
+    for number, (s, e) in enumerate(lines):
         kept = [i for i in range(s, e) if keep[i]]
         while kept and raw[kept[0]].isspace():
             kept.pop(0)
@@ -141,16 +143,22 @@ def clean(raw: str, markdown: bool = False) -> Cleaned:
             kept.pop()
         if not kept:
             continue
+        line = "".join(raw[i] for i in kept)
         if out_chars:
             # The break before this line: its own character ("\n", or "\r" of an old Mac file).
             brk = s - 1
+            if previous is not None and _wraps_into(previous, number, raw[s:e]):
+                soft_breaks.add(len(out_chars))
             _append(out_chars, segments, raw[brk], brk)
+        previous = (number, line)
         for i in kept:
             if raw[i].isspace() and out_chars and out_chars[-1].isspace():
                 continue  # runs of spaces inside a line fold to their first
             _append(out_chars, segments, raw[i], i)
     text = "".join(out_chars)
-    paragraphs = _paragraphs(text)
+    # A hard-wrapped story wraps nearly every paragraph; one or two such breaks are layout lines
+    # (a menu, a headline above its dateline), kept as they are.
+    paragraphs = _paragraphs(text, soft_breaks if len(soft_breaks) >= 3 else set())
     return Cleaned(text, tuple(segments), paragraphs, _title(text, paragraphs), date)
 
 
@@ -167,9 +175,27 @@ def _append(out: list[str], segments: list[Segment], char: str, raw_at: int) -> 
     segments.append(Segment(clean_start=at, raw_start=raw_at, length=1))
 
 
-def _paragraphs(text: str) -> tuple[Paragraph, ...]:
+_LIST_ITEM = re.compile(r"^\s*([-*+•]|\d+[.)])\s")
+_SENTENCE_END = re.compile(r"[.!?:;][\"'”’)\]]*$")
+
+
+def _wraps_into(previous: tuple[int, str], number: int, next_line: str) -> bool:
+    """True when a line break only wraps a paragraph (a hard-wrapped wire story): the line before
+    is body text that stops mid-sentence, directly above this one, and this one is no list item."""
+    before, text = previous
+    return (
+        before == number - 1
+        and _is_body(text)
+        and not _SENTENCE_END.search(text)
+        and not _LIST_ITEM.match(next_line)
+    )
+
+
+def _paragraphs(text: str, soft_breaks: set[int]) -> tuple[Paragraph, ...]:
     blocks, start = [], 0
     for match in re.finditer(f"{_LINE_BREAK.pattern}|$", text):
+        if match.start() in soft_breaks:
+            continue
         if match.start() > start:
             blocks.append((start, match.start()))
         start = match.end()

@@ -24,7 +24,7 @@ class Settings(BaseSettings):
         default=1, ge=0, le=3, description="preceding sentences embedded with each sentence"
     )
     window: int = Field(default=1, ge=0, le=5, description="sentences shown either side of a hit")
-    candidates: int = Field(default=40, ge=5, le=1000, description="hits taken from each retriever")
+    candidates: int = Field(default=80, ge=5, le=1000, description="hits taken from each retriever")
     exact_limit: int = Field(default=20_000, ge=1, description="above this many sentences, use an IVF index")
     threads: int = Field(default=2, ge=1, le=64, description="CPU threads for encoding a question")
     host: str = Field(default="127.0.0.1", description="address the web UI listens on")

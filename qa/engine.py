@@ -16,7 +16,13 @@ from qa.config import Settings
 from qa.conflicts import aspects_for, find_conflicts, statements_of
 from qa.entities import ANSWER_LABELS, mask_of
 from qa.errors import UsageError
-from qa.features import QuestionSignals, question_features, sentence_features
+from qa.features import (
+    SENTENCE_FEATURES,
+    QuestionContext,
+    QuestionSignals,
+    question_features,
+    sentence_features,
+)
 from qa.followup import resolve_query
 from qa.lexical import top_positive
 from qa.models import Answer, Document, Passage
@@ -61,6 +67,7 @@ class Ranking:
     rows: np.ndarray  # their SENTENCE_FEATURES rows
     logits: np.ndarray  # the sentence model's logit for each
     question_row: np.ndarray  # QUESTION_FEATURES: evidence for answering at all
+    context: QuestionContext
     aspects_kind: str | None  # the kind of answer asked for, for "sources differ"
 
     @property
@@ -126,7 +133,7 @@ class QA:
                 reason=NOTHING_RELEVANT,
                 query=ranking.query,
             )
-        passages, highlight_scores = self._passages(ranking, k)
+        passages, highlights = self._passages(ranking, k)
         answerable = float(models.answerable.probabilities(ranking.question_row)[0])
         if answerable < models.answerable_threshold:
             return Answer(
@@ -136,10 +143,10 @@ class QA:
                 reason=RELATED_ONLY,
                 query=ranking.query,
             )
-        # "Sources differ" compares only passages whose answering sentence is comparable evidence:
-        # at least half as likely to answer as the best one.
-        best = max(highlight_scores, default=0.0)
-        addressing = [p for p, s in zip(passages, highlight_scores, strict=True) if s >= 0.5 * best]
+        # "Sources differ" compares only passages whose answering sentence is about the question.
+        addressing = [
+            p for p, unit in zip(passages, highlights, strict=True) if self._addresses(ranking, unit)
+        ]
         conflicts = find_conflicts(statements_of(addressing), aspects_for(ranking.aspects_kind, question))
         return Answer(
             question=ranking.question,
@@ -172,9 +179,13 @@ class QA:
         rows = sentence_features(table, signals, pool)
         logits = self.models.sentence.logits(rows)
         order = np.argsort(-logits, kind="stable")
-        known = stored.lexical.known_share(terms)
-        question_row = question_features(rows, logits, known, typed_question=kind is not None)
-        return Ranking(question, query, pool[order], rows[order], logits[order], question_row, kind)
+        context = QuestionContext(
+            known=stored.lexical.known_share(terms),
+            title_max=float((stored.title_vectors.astype(np.float32) @ vector).max(initial=0.0)),
+            typed=kind is not None,
+        )
+        question_row = question_features(rows, logits, context)
+        return Ranking(question, query, pool[order], rows[order], logits[order], question_row, context, kind)
 
     def _typed(self, kind: str | None, shape: Any, pool: np.ndarray) -> np.ndarray | None:
         """Per sentence: holds the kind of thing the question asks for (entity labels from the index;
@@ -189,7 +200,19 @@ class QA:
             typed[unit] = bool(pattern.search(self.stored.sentence_text(int(unit))))
         return typed
 
-    def _passages(self, ranking: Ranking, k: int) -> tuple[list[Passage], list[float]]:
+    @staticmethod
+    def _addresses(ranking: Ranking, unit: int) -> bool:
+        """The sentence holds most of the question's (IDF-weighted) words, or is close to it in meaning:
+        the majority mark on both scales, not a fitted value."""
+        found = np.flatnonzero(ranking.units == unit)
+        if not len(found):
+            return False
+        row = ranking.rows[found[0]]
+        return bool(
+            row[SENTENCE_FEATURES.index("coverage")] >= 0.5 or row[SENTENCE_FEATURES.index("alone")] >= 0.5
+        )
+
+    def _passages(self, ranking: Ranking, k: int) -> tuple[list[Passage], list[int]]:
         """Sentence windows around the best sentences: merged, deduplicated, diversified, and each
         with its most likely answering sentence marked."""
         stored, sentences = self.stored, self.stored.sentences
@@ -199,14 +222,14 @@ class QA:
         texts = [stored.documents[s.doc].text[sentences[s.first, 2] : sentences[s.last, 3]] for s in spans]
         spans = diversify(distinct(spans, texts), k)
         likelihood = dict(zip(map(int, ranking.units), map(float, probabilities), strict=True))
-        passages, highlight_scores = [], []
+        passages, highlights = [], []
         for span in spans:
             highlight = _most_likely(span, likelihood)
             passages.append(
                 make_passage(stored.documents[span.doc], sentences, span, highlight, span.best.score)
             )
-            highlight_scores.append(likelihood.get(highlight, 0.0))
-        return passages, highlight_scores
+            highlights.append(highlight)
+        return passages, highlights
 
 
 def _most_likely(span: Span, likelihood: dict[int, float]) -> int:

@@ -54,7 +54,9 @@ def _pipeline() -> Any:
         ) from exc
 
 
-def tag_sentences(docs: Sequence[Document], sentences: Sequence[Sentence], batch_size: int = 64) -> np.ndarray:
+def tag_sentences(
+    docs: Sequence[Document], sentences: Sequence[Sentence], batch_size: int = 64
+) -> np.ndarray:
     """One int32 label mask per sentence: each article's paragraphs are tagged, entities mapped to
     the sentences they fall in (an entity that straddles two sentences marks both)."""
     nlp = _pipeline()

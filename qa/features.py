@@ -40,9 +40,20 @@ QUESTION_FEATURES = (
     "top",  # the ranker's logit for the best sentence
     "alone_max",  # best cosine of the question with any candidate sentence
     "coverage_max",  # best share of the question's terms found in one sentence
+    "top_window_coverage",  # share of the question's terms around the best sentence
     "known",  # share of the question's terms the corpus uses at all
+    "title_max",  # best cosine of the question with an article's title: is the corpus about this?
     "typed_support",  # best coverage among the top sentences that hold the kind of thing asked for
 )
+
+
+@dataclass(frozen=True)
+class QuestionContext:
+    """What a question's decision features need besides its candidates."""
+
+    known: float  # share of the question's terms the corpus uses at all
+    title_max: float  # best cosine with an article title
+    typed: bool  # the question asks for a kind of thing (a date, a person, an amount...)
 
 
 @dataclass(frozen=True)
@@ -143,22 +154,24 @@ def sentence_features(table: SentenceTable, signals: QuestionSignals, units: np.
 
 
 def question_features(
-    rows: np.ndarray, logits: np.ndarray, known: float, typed_question: bool, top: int = 5
+    rows: np.ndarray, logits: np.ndarray, context: QuestionContext, top: int = 5
 ) -> np.ndarray:
     """The QUESTION_FEATURES row of one question, from its candidates' rows and ranker logits."""
     if not len(rows):
-        return np.array([-10.0, 0.0, 0.0, known, 0.0], dtype=np.float32)
+        return np.array([-10.0, 0.0, 0.0, 0.0, context.known, context.title_max, 0.0], dtype=np.float32)
     column = {name: i for i, name in enumerate(SENTENCE_FEATURES)}
     best = np.argsort(-logits, kind="stable")[:top]
     coverage = rows[best, column["coverage"]]
-    if typed_question:
+    if context.typed:
         coverage = coverage * rows[best, column["type_match"]]
     return np.array(
         [
             float(logits[best[0]]),
             float(rows[:, column["alone"]].max()),
             float(rows[:, column["coverage"]].max()),
-            known,
+            float(rows[best[0], column["window_coverage"]]),
+            context.known,
+            context.title_max,
             float(coverage.max()),
         ],
         dtype=np.float32,

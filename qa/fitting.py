@@ -13,7 +13,7 @@ import numpy as np
 
 from qa.engine import QA
 from qa.evaluate import EvalQuestion, QuestionResult, score
-from qa.features import QUESTION_FEATURES, SENTENCE_FEATURES, question_features
+from qa.features import QUESTION_FEATURES, SENTENCE_FEATURES, QuestionContext, question_features
 from qa.ranking import LinearModel, Models
 from qa.text import normalize
 
@@ -37,8 +37,7 @@ class Sample:
     question: EvalQuestion
     rows: np.ndarray
     labels: np.ndarray  # 1 where the candidate sentence holds (or starts or ends) an evidence string
-    known: float
-    typed: bool
+    context: QuestionContext
 
     @property
     def kind(self) -> str:
@@ -52,10 +51,10 @@ def collect(engine: QA, questions: Sequence[EvalQuestion]) -> list[Sample]:
     samples = []
     for q in questions:
         ranking = engine.rank(q.question, q.history)
-        labels = np.array([_holds_evidence(engine, int(u), q.evidence) for u in ranking.units], dtype=np.float32)
-        samples.append(
-            Sample(q, ranking.rows, labels, float(ranking.question_row[3]), ranking.aspects_kind is not None)
+        labels = np.array(
+            [_holds_evidence(engine, int(u), q.evidence) for u in ranking.units], dtype=np.float32
         )
+        samples.append(Sample(q, ranking.rows, labels, ranking.context))
     return samples
 
 
@@ -79,7 +78,9 @@ def _holds_evidence(engine: QA, unit: int, evidence: Sequence[str]) -> bool:
     return False
 
 
-def fit_logistic(rows: np.ndarray, labels: np.ndarray, features: Sequence[str], l2: float = L2) -> LinearModel:
+def fit_logistic(
+    rows: np.ndarray, labels: np.ndarray, features: Sequence[str], l2: float = L2
+) -> LinearModel:
     """L2-regularised logistic regression by Newton's method on standardised features."""
     mean = rows.mean(axis=0)
     scale = rows.std(axis=0)
@@ -106,35 +107,68 @@ def fit_logistic(rows: np.ndarray, labels: np.ndarray, features: Sequence[str], 
     )
 
 
+def fit_listwise(samples: Sequence[Sample], features: Sequence[str], l2: float = L2) -> LinearModel:
+    """A ranker fitted so that each question's evidence sentences come first: softmax cross-entropy
+    over each question's candidates (ListNet with the evidence as targets), then one Platt scale so
+    that its scores read as probabilities."""
+    from scipy.optimize import minimize  # fit time only
+
+    rows = np.concatenate([s.rows for s in samples]).astype(np.float64)
+    mean = rows.mean(axis=0)
+    scale = rows.std(axis=0)
+    scale[scale < 1e-6] = 1.0
+    groups = [((s.rows - mean) / scale, s.labels / s.labels.sum()) for s in samples]
+
+    def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
+        total, gradient = 0.5 * l2 * w @ w, l2 * w
+        for x, target in groups:
+            z = x @ w
+            z -= z.max()
+            p = np.exp(z)
+            p /= p.sum()
+            total -= float(target @ np.log(p + 1e-12))
+            gradient = gradient + x.T @ (p - target)
+        return total, gradient
+
+    w = minimize(loss, np.zeros(rows.shape[1]), jac=True, method="L-BFGS-B").x
+    # Platt scaling: P(answers) = sigmoid(a * score + b), fitted pointwise on the same candidates.
+    scores = np.concatenate([x @ w for x, _ in groups])[:, None]
+    labels = np.concatenate([s.labels for s in samples])
+    platt = fit_logistic(scores, labels, ("score",), l2=0.0)
+    a = platt.weights[0] / platt.scale[0]
+    b = platt.bias - platt.mean[0] * a
+    return LinearModel(
+        features=tuple(features),
+        mean=tuple(float(v) for v in mean),
+        scale=tuple(float(v) for v in scale),
+        weights=tuple(float(v) * a for v in w),
+        bias=float(b),
+    )
+
+
 def _thresholds(on_topic: np.ndarray, answerable: np.ndarray, kinds: Sequence[str]) -> tuple[float, float]:
-    """The two cut-offs with the lowest total cost on these questions (midpoints between scores)."""
+    """The two cut-offs with the lowest total cost on these questions.
 
-    def cuts(values: np.ndarray) -> np.ndarray:
-        v = np.unique(values)
-        return np.concatenate([[0.0], (v[1:] + v[:-1]) / 2 if len(v) > 1 else [], [1.0]])
-
+    Where a range of cut-offs costs the same (the classes separate cleanly), the middle of the range
+    is taken: the widest margin on both sides for questions not seen yet.
+    """
+    grid = np.linspace(0.0, 1.0, 201)
     costs = np.array([COSTS[k] for k in kinds])
-    best, best_cost = (0.5, 0.5), np.inf
-    for t1 in cuts(on_topic):
-        nothing = on_topic < t1
-        for t2 in cuts(answerable):
-            related = ~nothing & (answerable < t2)
-            decision = np.where(nothing, 2, np.where(related, 1, 0))
-            cost = costs[np.arange(len(kinds)), decision].sum()
-            if cost < best_cost:
-                best, best_cost = (float(t1), float(t2)), cost
-    return best
+    nothing = on_topic[None, :] < grid[:, None]  # (t1, question)
+    related = answerable[None, :] < grid[:, None]  # (t2, question)
+    decision = np.where(nothing[:, None, :], 2, np.where(related[None, :, :], 1, 0))  # (t1, t2, question)
+    total = costs[np.arange(len(kinds))[None, None, :], decision].sum(axis=2)
+    best_t1, best_t2 = np.nonzero(total == total.min())
+    t1 = float(np.median(grid[best_t1]))
+    t2_choices = grid[best_t2[grid[best_t1] == grid[best_t1][np.argmin(np.abs(grid[best_t1] - t1))]]]
+    return t1, float(np.median(t2_choices))
 
 
 def fit_models(samples: Sequence[Sample], fitted_on: Sequence[str]) -> Models:
     """The sentence ranker on answerable questions' candidates, then the answer decision on all."""
     answerable = [s for s in samples if s.kind == "answerable" and s.labels.any()]
-    rows = np.concatenate([s.rows for s in answerable])
-    labels = np.concatenate([s.labels for s in answerable])
-    sentence = fit_logistic(rows, labels, SENTENCE_FEATURES)
-    question_rows = np.stack(
-        [question_features(s.rows, sentence.logits(s.rows), s.known, s.typed) for s in samples]
-    )
+    sentence = fit_listwise(answerable, SENTENCE_FEATURES)
+    question_rows = np.stack([question_features(s.rows, sentence.logits(s.rows), s.context) for s in samples])
     kinds = [s.kind for s in samples]
     on_topic = fit_logistic(question_rows, np.array([k != "off_topic" for k in kinds]), QUESTION_FEATURES)
     answers = fit_logistic(question_rows, np.array([k == "answerable" for k in kinds]), QUESTION_FEATURES)
@@ -167,7 +201,9 @@ def k_fold(engine: QA, samples: Sequence[Sample], count: int = 5, seed: int = 0)
         held = set(fold.tolist())
         train = [s for i, s in enumerate(samples) if i not in held]
         models = fit_models(train, ["k-fold"])
-        for i, result in zip(fold, answer_with(engine, models, [samples[i].question for i in fold]), strict=True):
+        for i, result in zip(
+            fold, answer_with(engine, models, [samples[i].question for i in fold]), strict=True
+        ):
             results[int(i)] = result
     return [r for r in results if r is not None]
 
@@ -178,7 +214,9 @@ def unfitted_models() -> Models:
 
     def zero(features: Sequence[str]) -> LinearModel:
         n = len(features)
-        return LinearModel(features=tuple(features), mean=(0.0,) * n, scale=(1.0,) * n, weights=(0.0,) * n, bias=0.0)
+        return LinearModel(
+            features=tuple(features), mean=(0.0,) * n, scale=(1.0,) * n, weights=(0.0,) * n, bias=0.0
+        )
 
     return Models(
         fitted_on=(),

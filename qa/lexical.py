@@ -124,7 +124,7 @@ class LexicalIndex:
         df = 0 if term_id is None else int(self.indptr[term_id + 1] - self.indptr[term_id])
         return math.log(1.0 + (self.size - df + 0.5) / (df + 0.5))
 
-    def presence(self, query: QueryTerms, units: Sequence[int]) -> np.ndarray:
+    def presence(self, query: QueryTerms, units: Sequence[int] | np.ndarray) -> np.ndarray:
         """Boolean (units x query terms): does each unit contain each term (or its nearest spelling)."""
         wanted = np.asarray(units, dtype=np.int64)
         out = np.zeros((len(wanted), len(query.terms)), dtype=bool)
@@ -133,7 +133,7 @@ class LexicalIndex:
                 out[:, j] |= np.isin(wanted, self.units[self.indptr[t] : self.indptr[t + 1]])
         return out
 
-    def coverage(self, query: QueryTerms, units: Sequence[int]) -> np.ndarray:
+    def coverage(self, query: QueryTerms, units: Sequence[int] | np.ndarray) -> np.ndarray:
         """For each unit, the IDF-weighted share of the query's terms that it contains (0..1).
 
         Misspelt words count as found where their nearest spelling is; words the corpus never uses

@@ -81,4 +81,6 @@ def load_models(path: Path | None = None) -> Models:
         return Models.model_validate_json(text)
     except (OSError, ValidationError, ValueError) as exc:
         where = path or f"qa/data/{MODELS_FILE}"
-        raise ModelError(f"the ranking models in {where} cannot be used ({exc}); run scripts/fit_models.py")
+        raise ModelError(
+            f"the ranking models in {where} cannot be used ({exc}); run scripts/fit_models.py --write"
+        ) from exc

@@ -26,9 +26,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from qa.errors import IndexFileError, IndexLockedError
+from qa.features import SentenceTable
 from qa.ingest import file_sha256
 from qa.lexical import LexicalIndex
-from qa.features import SentenceTable
 from qa.models import Document, Manifest, Sentence
 
 if TYPE_CHECKING:
@@ -46,7 +46,17 @@ TITLE_VECTORS = "title_vectors.npy"
 TRAITS = "traits.npy"
 ONNX = "encoder.onnx"
 TOKENIZER = "tokenizer.json"
-DATA_FILES = (DOCUMENTS, SENTENCES, TRAITS, VECTORS, SENTENCE_VECTORS, TITLE_VECTORS, LEXICAL, ONNX, TOKENIZER)
+DATA_FILES = (
+    DOCUMENTS,
+    SENTENCES,
+    TRAITS,
+    VECTORS,
+    SENTENCE_VECTORS,
+    TITLE_VECTORS,
+    LEXICAL,
+    ONNX,
+    TOKENIZER,
+)
 
 
 @dataclass(frozen=True)
@@ -178,7 +188,14 @@ def _parse(
             )
     except Exception as exc:  # a checksum-valid file that still does not parse: another writer's bug
         raise IndexFileError(f"index files do not parse ({exc}); run `python -m qa index`") from exc
-    counts = (len(sentences), len(traits), vectors.ntotal, len(sentence_vectors), lexical.size, manifest.sentences)
+    counts = (
+        len(sentences),
+        len(traits),
+        vectors.ntotal,
+        len(sentence_vectors),
+        lexical.size,
+        manifest.sentences,
+    )
     if len(set(counts)) != 1 or len(title_vectors) != len(documents):
         raise IndexFileError("index files disagree on the number of sentences; run `python -m qa index`")
     return documents, sentences, traits, vectors, sentence_vectors, title_vectors, lexical
@@ -243,7 +260,9 @@ def write_traits(build: Path, entity_masks: np.ndarray, texts: list[str]) -> Non
     """Per sentence: its entity label mask, its length in words, and whether it is a question."""
     words = [len(t.split()) for t in texts]
     question = [t.rstrip(" \"'”’)").endswith("?") for t in texts]
-    rows = np.stack([entity_masks.astype(np.int32), np.array(words, np.int32), np.array(question, np.int32)], 1)
+    rows = np.stack(
+        [entity_masks.astype(np.int32), np.array(words, np.int32), np.array(question, np.int32)], 1
+    )
     np.save(build / TRAITS, rows.reshape(-1, 3), allow_pickle=False)
 
 

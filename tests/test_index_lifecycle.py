@@ -66,7 +66,9 @@ def test_a_manifest_from_another_version_is_refused(corpus, tmp_path):
     settings = Settings(corpus=corpus, index_dir=tmp_path / "index")
     engine, _ = _open(settings)
     manifest = engine.stored.path / store.MANIFEST
-    manifest.write_text(manifest.read_text().replace('"format_version": 1', '"format_version": 99'))
+    manifest.write_text(
+        manifest.read_text().replace(f'"format_version": {store.FORMAT_VERSION}', '"format_version": 99')
+    )
     with pytest.raises(IndexFileError, match="another version"):
         store.load(settings.index_dir)
 

@@ -27,10 +27,23 @@ def test_misspelt_word_finds_its_nearest_spelling():
 
 def test_coverage_counts_unknown_words_against_every_sentence():
     index = LexicalIndex.build(TEXTS)
-    cov = index.coverage("Mistral sourdough", [0, 1, 2])
+    cov = index.coverage(index.query("Mistral sourdough"), [0, 1, 2])
     assert cov[0] == 0 and cov[2] == 0
     assert 0.3 < cov[1] < 0.7
-    assert index.coverage("export ban", [0])[0] == 1.0
+    assert index.coverage(index.query("export ban"), [0])[0] == 1.0
+
+
+def test_coverage_stems_each_word_once():
+    # Stemming an already-stemmed term again ("imposed" -> "impos" -> "impo") once made this 0.32.
+    index = LexicalIndex.build(["The ban was imposed in 2023.", "Nothing related here."])
+    assert index.coverage(index.query("why was the ban imposed"), [0])[0] == 1.0
+
+
+def test_unknown_words_lower_the_known_share():
+    index = LexicalIndex.build(TEXTS)
+    assert index.known_share(index.query("export ban")) == 1.0
+    assert index.known_share(index.query("sourdough bread")) == 0.0
+    assert 0 < index.known_share(index.query("Mistral sourdough")) < 1
 
 
 def test_no_match_gives_no_hits():
