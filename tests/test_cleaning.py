@@ -106,3 +106,28 @@ def test_every_kind_of_line_break_separates_paragraphs():
         cleaned = clean(f"One sentence here.{brk}{brk}Another one there.")
         assert len(cleaned.paragraphs) == 2, repr(brk)
         _removed_only(f"One sentence here.{brk}{brk}Another one there.")
+
+
+def test_a_hard_wrapped_story_keeps_its_paragraphs_whole():
+    raw = (
+        "Council backs tram line\n\n"
+        "The city council voted on Tuesday to build a tram line from the station\n"
+        "to the hospital, after a debate that lasted most of the afternoon and\n"
+        "ended with a clear majority.\n\n"
+        "Construction is due to start next spring, the mayor said, and the line\n"
+        "should open two years later if the budget holds and the contractors\n"
+        "deliver on time.\n\n"
+        "- first item of a list that is long enough to count as body text here\n"
+        "- second item\n"
+    )
+    cleaned = clean(raw)
+    blocks = [cleaned.text[p.start : p.end] for p in cleaned.paragraphs]
+    assert blocks[1].startswith("The city council") and blocks[1].endswith("clear majority.")
+    assert blocks[2].endswith("deliver on time.")
+    assert blocks[3].startswith("- first item") and blocks[4] == "- second item"
+
+
+def test_one_unpunctuated_line_above_another_is_not_a_wrap():
+    raw = "Calmera recall widened to 23 batches after bacteria found in plant\nTuesday, March 11\n\nBody."
+    cleaned = clean(raw)
+    assert len(cleaned.paragraphs) == 3
