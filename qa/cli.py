@@ -9,11 +9,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from qa.errors import QAError
+from qa.errors import QAError, UsageError
 
 
 def _warn(message: str) -> None:
     print(f"qa: {message}", file=sys.stderr, flush=True)
+
+
+_FLAGS = {"corpus": "--corpus", "index_dir": "--index-dir", "top_k": "-k", "host": "--host", "port": "--port"}
 
 
 def _settings(args: argparse.Namespace) -> Any:
@@ -35,9 +38,25 @@ def _settings(args: argparse.Namespace) -> Any:
     try:
         return Settings(**overrides)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "settings"
-        raise QAError(f"bad setting {where}: {first['msg']} (check QA_* variables and flags)") from None
+        raise UsageError(_setting_problem(exc, overrides, Settings)) from None
+
+
+def _setting_problem(exc: Any, overrides: dict[str, Any], settings_type: Any) -> str:
+    """One line naming the flag or QA_* variable that is wrong, and what it accepts."""
+    first = exc.errors()[0]
+    name = str(first["loc"][0]) if first["loc"] else ""
+    where = _FLAGS[name] if name in overrides else f"QA_{name.upper()}"
+    field = settings_type.model_fields.get(name)
+    limits = ""
+    if field is not None:
+        low = next((m.ge for m in field.metadata if hasattr(m, "ge")), None)
+        high = next((m.le for m in field.metadata if hasattr(m, "le")), None)
+        if low is not None and high is not None:
+            limits = f" (a whole number from {low} to {high})"
+        elif low is not None:
+            limits = f" (at least {low})"
+    given = first.get("input")
+    return f"{where} = {given!r} is not usable: {first['msg'].lower()}{limits}"
 
 
 def _positive(text: str) -> int:
@@ -142,10 +161,12 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _ask(args: argparse.Namespace) -> int:
-    from qa.engine import QA, clean_question
+    from qa.engine import QA, clean_question, earlier_questions
 
     settings = _settings(args)
-    clean_question(args.question, settings.max_question_chars)  # refuse bad input before loading anything
+    # Refuse bad input before loading anything.
+    clean_question(args.question, settings.max_question_chars)
+    earlier_questions(args.history, settings.max_question_chars)
     answer = QA.open(settings, warn=_warn).ask(args.question, args.history, args.k)
     if args.json:
         print(answer.model_dump_json())

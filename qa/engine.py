@@ -43,18 +43,38 @@ def _stderr(message: str) -> None:
     print(f"qa: {message}", file=sys.stderr)
 
 
-def clean_question(question: str, max_chars: int) -> str:
-    """The question with control characters turned to spaces; refuses empty or oversized ones."""
+def clean_question(question: str, max_chars: int, what: str = "the question") -> str:
+    """The question with control characters turned to spaces; refuses empty or oversized ones.
+    `what` names it in errors ("earlier question 2")."""
     if not isinstance(question, str):
-        raise UsageError("the question must be text")
+        raise UsageError(f"{what} must be text, not {type(question).__name__}")
     text = _ANSI_ESCAPE.sub(" ", question)  # colour codes pasted from a terminal
     text = "".join(" " if unicodedata.category(c) in ("Cc", "Cs") else c for c in text)
     text = " ".join(text.split())
     if not text:
         raise UsageError('the question is empty; ask something, e.g. qa ask "who lifted the ban?"')
     if len(text) > max_chars:
-        raise UsageError(f"the question is {len(text)} characters long; the limit is {max_chars}")
+        raise UsageError(f"{what} is {len(text)} characters long; the limit is {max_chars}")
     return text
+
+
+MAX_K = 100  # passages per answer; also the bound of the top_k setting
+
+
+def earlier_questions(history: object, max_chars: int) -> list[str]:
+    """The chat's earlier questions, oldest first, checked: a list (or tuple) of strings; a single
+    string is taken as one earlier question. Blank ones are dropped."""
+    if history is None:
+        return []
+    if isinstance(history, str):
+        history = [history]
+    if not isinstance(history, list | tuple):
+        raise UsageError(f"history must be a list of earlier questions, not {type(history).__name__}")
+    return [
+        clean_question(h, max_chars, what=f"earlier question {i}")
+        for i, h in enumerate(history, start=1)
+        if not (isinstance(h, str) and not h.strip())
+    ]
 
 
 @dataclass(frozen=True)
@@ -120,8 +140,8 @@ class QA:
     def ask(self, question: str, history: Sequence[str] = (), k: int | None = None) -> Answer:
         """The best passages for the question, best first, or `answered=False` with the reason."""
         k = self.settings.top_k if k is None else k
-        if not isinstance(k, int) or k < 1:
-            raise UsageError("k must be a whole number of at least 1")
+        if not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= MAX_K:
+            raise UsageError(f"k must be a whole number from 1 to {MAX_K}")
         ranking = self.rank(question, history)
         models = self.models
         on_topic = float(models.on_topic.probabilities(ranking.question_row)[0])
@@ -160,7 +180,7 @@ class QA:
         """Candidate sentences for the question, scored by the sentence model, best first."""
         max_chars = self.settings.max_question_chars
         question = clean_question(question, max_chars)
-        earlier = [clean_question(h, max_chars) for h in history if h and h.strip()]
+        earlier = earlier_questions(history, max_chars)
         query = resolve_query(question, earlier)
         stored, table = self.stored, self._table
         terms = stored.lexical.query(query)

@@ -20,6 +20,10 @@ class CorpusError(QAError):
 class IndexFileError(QAError):
     """The index on disk is missing, damaged or was built differently."""
 
+    def __init__(self, problem: str, advice: str = "run `python -m qa index`") -> None:
+        super().__init__(f"{problem}; {advice}")
+        self.problem = problem  # what is wrong, without the advice: "building the index (problem)"
+
 
 class ModelError(QAError):
     """The embedding model cannot be loaded."""

@@ -24,7 +24,7 @@ from qa.embedding import (
 )
 from qa.entities import tag_sentences
 from qa.errors import IndexFileError
-from qa.ingest import corpus_changed, read_corpus
+from qa.ingest import corpus_changed, list_corpus, read_corpus
 from qa.lexical import LexicalIndex
 from qa.models import Manifest
 
@@ -119,6 +119,7 @@ def build_index(
                 max_tokens=settings.max_tokens,
                 embed_context=settings.embed_context,
                 faiss_kind=kind,
+                corpus_path=str(settings.corpus.resolve()),
                 corpus=tuple(seen),
                 files=store.file_checksums(build),
                 sentences=len(sentences),
@@ -141,7 +142,13 @@ def _current_manifest(settings: Settings) -> Manifest | None:
 
 
 def stale_reason(settings: Settings, manifest: Manifest) -> str | None:
-    """Why the index no longer matches the articles or settings, or None when it is current."""
+    """Why the index no longer matches the articles or settings, or None when it is current.
+
+    Raises CorpusError when the article folder is missing: an index of other articles never answers.
+    """
+    if manifest.corpus_path != str(settings.corpus.resolve()):
+        list_corpus(settings.corpus)  # a clear error first when the folder is not there at all
+        return f"it was built for another folder ({manifest.corpus_path})"
     if manifest.max_tokens != settings.max_tokens or manifest.embed_context != settings.embed_context:
         return "chunking settings changed"
     if manifest.model_fingerprint != model_fingerprint(model_path(settings)):
@@ -153,6 +160,7 @@ def stale_reason(settings: Settings, manifest: Manifest) -> str | None:
 
 def open_index(settings: Settings, warn: Report) -> store.StoredIndex:
     """The current index: built when missing, rebuilt when stale or damaged."""
+    store.check_index_dir(settings.index_dir)
     build = store.current_build(settings.index_dir)
     reason = None
     if build is None:
@@ -162,14 +170,14 @@ def open_index(settings: Settings, warn: Report) -> store.StoredIndex:
             manifest = store.read_manifest(build)
             reason = stale_reason(settings, manifest)
         except IndexFileError as exc:
-            reason = str(exc).split(";")[0]
+            reason = exc.problem
     if reason is None:
         try:
             return store.load(settings.index_dir)
         except IndexFileError as exc:
             if store.current_build(settings.index_dir) != build:
                 return store.load(settings.index_dir)  # a build was published while we read: use it
-            reason = str(exc).split(";")[0]
+            reason = exc.problem
     warn(f"building the index ({reason})")
     build_index(settings, warn, only_if_needed=True)
     return store.load(settings.index_dir)

@@ -25,19 +25,26 @@ class CorpusFile:
     name: str
 
 
-def list_corpus(corpus: Path) -> list[CorpusFile]:
-    """Article files of the folder (recursively), sorted by name; hidden files skipped."""
+def list_corpus(corpus: Path, warn: Warn | None = None) -> list[CorpusFile]:
+    """Article files of the folder (recursively), sorted by name; hidden files skipped, and so are
+    links that lead outside the folder (a link to /etc/passwd is not an article)."""
     if not corpus.exists():
         raise CorpusError(f"article folder {corpus} does not exist; pass --corpus DIR or set QA_CORPUS")
     if not corpus.is_dir():
         raise CorpusError(f"{corpus} is not a folder; pass a folder of .txt, .md or .html articles")
+    root = corpus.resolve()
     files = []
     for path in sorted(corpus.rglob("*")):
         rel = path.relative_to(corpus)
         if any(part.startswith(".") for part in rel.parts):
             continue
-        if path.suffix.lower() in SUFFIXES and path.is_file():
-            files.append(CorpusFile(path=path, name=rel.as_posix()))
+        if path.suffix.lower() not in SUFFIXES or not path.is_file():
+            continue
+        if not path.resolve().is_relative_to(root):
+            if warn is not None:
+                warn(f"skipped {rel.as_posix()}: it links outside the article folder")
+            continue
+        files.append(CorpusFile(path=path, name=rel.as_posix()))
     return files
 
 
@@ -128,7 +135,7 @@ def read_corpus(corpus: Path, warn: Warn) -> tuple[list[Document], list[IndexedF
 
     Each unusable file is skipped with a warning naming it; the rest is indexed.
     """
-    files = list_corpus(corpus)
+    files = list_corpus(corpus, warn)
     docs, seen = [], []
     for f in files:
         try:
@@ -148,11 +155,9 @@ def read_corpus(corpus: Path, warn: Warn) -> tuple[list[Document], list[IndexedF
 
 
 def corpus_changed(corpus: Path, indexed: tuple[IndexedFile, ...]) -> bool:
-    """True when an article was added, removed or changed since the index was built."""
-    try:
-        files = list_corpus(corpus)
-    except CorpusError:
-        return False  # articles gone: keep answering from the index we have
+    """True when an article was added, removed or changed since the index was built; raises
+    CorpusError when the folder itself is gone (the index no longer answers for anything there)."""
+    files = list_corpus(corpus)
     known = {f.name: f for f in indexed}
     stats = stat_corpus(files)
     names = set(stats)

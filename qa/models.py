@@ -131,6 +131,7 @@ class Manifest(_Frozen):
     max_tokens: int
     embed_context: int
     faiss_kind: str
+    corpus_path: str = Field(description="the article folder, resolved: an index answers for it only")
     corpus: tuple[IndexedFile, ...]
     files: dict[str, str] = Field(description="index file name -> sha256")
     sentences: int

@@ -21,7 +21,7 @@ class Hit:
 
 @dataclass
 class Span:
-    """A growing passage: a window of consecutive sentences of one paragraph."""
+    """A passage: a window of consecutive sentences of one paragraph around its best hit."""
 
     doc: int
     paragraph: int
@@ -47,28 +47,27 @@ def _same(sentences: np.ndarray, i: int, doc: int, paragraph: int) -> bool:
 
 
 def group_passages(hits: Sequence[Hit], sentences: np.ndarray, radius: int, limit: int) -> list[Span]:
-    """Grow each hit into a sentence window; hits whose windows touch are merged into one passage."""
+    """Grow each hit, best first, into a sentence window of its paragraph.
+
+    A passage is the window of its best sentence and nothing else: a weaker hit inside it joins it,
+    and one whose window would overlap it gets a window clipped at its edge. So a passage's span
+    never depends on how many passages were asked for.
+    """
     spans: list[Span] = []
     for hit in hits:
-        first, last = window(sentences, hit.unit, radius)
         doc, paragraph = int(sentences[hit.unit, 0]), int(sentences[hit.unit, 1])
-        merged = False
-        for span in spans:
-            if (
-                span.doc == doc
-                and span.paragraph == paragraph
-                and first <= span.last + 1
-                and last >= span.first - 1
-            ):
-                if span.first <= hit.unit <= span.last:
-                    span.members.append(hit)  # already shown: no need to widen
-                else:
-                    span.first, span.last = min(span.first, first), max(span.last, last)
-                    span.members.append(hit)
-                merged = True
-                break
-        if not merged:
-            spans.append(Span(doc, paragraph, first, last, hit, [hit]))
+        same = [s for s in spans if s.doc == doc and s.paragraph == paragraph]
+        holder = next((s for s in same if s.first <= hit.unit <= s.last), None)
+        if holder is not None:
+            holder.members.append(hit)
+            continue
+        first, last = window(sentences, hit.unit, radius)
+        for span in same:
+            if span.last < hit.unit:
+                first = max(first, span.last + 1)
+            elif span.first > hit.unit:
+                last = min(last, span.first - 1)
+        spans.append(Span(doc, paragraph, first, last, hit, [hit]))
         if len(spans) >= limit * 3:
             break
     return spans

@@ -105,13 +105,13 @@ def read_manifest(build: Path) -> Manifest:
     try:
         data = json.loads((build / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise IndexFileError(f"index manifest unreadable ({exc}); run `python -m qa index`") from exc
+        raise IndexFileError(f"index manifest unreadable ({exc})") from exc
     if not isinstance(data, dict) or data.get("format_version") != FORMAT_VERSION:
-        raise IndexFileError("index built by another version of qa; run `python -m qa index`")
+        raise IndexFileError("index built by another version of qa")
     try:
         return Manifest.model_validate(data)
     except ValueError as exc:
-        raise IndexFileError("index manifest is damaged; run `python -m qa index`") from exc
+        raise IndexFileError("index manifest is damaged") from exc
 
 
 def _sha256(data: bytes) -> str:
@@ -122,9 +122,9 @@ def _checked(build: Path, name: str, manifest: Manifest) -> bytes:
     try:
         data = (build / name).read_bytes()
     except OSError as exc:
-        raise IndexFileError(f"index file {name} is missing; run `python -m qa index`") from exc
+        raise IndexFileError(f"index file {name} is missing") from exc
     if _sha256(data) != manifest.files.get(name):
-        raise IndexFileError(f"index file {name} is damaged (checksum mismatch); run `python -m qa index`")
+        raise IndexFileError(f"index file {name} is damaged (checksum mismatch)")
     return data
 
 
@@ -132,7 +132,7 @@ def load(index_dir: Path) -> StoredIndex:
     """Read and verify the current build; raises IndexFileError for anything missing or damaged."""
     build = current_build(index_dir)
     if build is None:
-        raise IndexFileError(f"no index in {index_dir}; run `python -m qa index`")
+        raise IndexFileError(f"no index in {index_dir}")
     manifest = read_manifest(build)
     # The encoder is most of the bytes: hash it on a second thread while the rest is read.
     with ThreadPoolExecutor(max_workers=1) as pool:
@@ -145,7 +145,7 @@ def load(index_dir: Path) -> StoredIndex:
         except OSError:
             intact = False
     if not intact:
-        raise IndexFileError(f"index file {ONNX} is missing or damaged; run `python -m qa index`")
+        raise IndexFileError(f"index file {ONNX} is missing or damaged")
     documents, sentences, traits, vectors, sentence_vectors, title_vectors, lexical = structures
     return StoredIndex(
         path=build,
@@ -187,7 +187,7 @@ def _parse(
                 size=int(npz["size"]),
             )
     except Exception as exc:  # a checksum-valid file that still does not parse: another writer's bug
-        raise IndexFileError(f"index files do not parse ({exc}); run `python -m qa index`") from exc
+        raise IndexFileError(f"index files do not parse ({exc})") from exc
     counts = (
         len(sentences),
         len(traits),
@@ -197,8 +197,16 @@ def _parse(
         manifest.sentences,
     )
     if len(set(counts)) != 1 or len(title_vectors) != len(documents):
-        raise IndexFileError("index files disagree on the number of sentences; run `python -m qa index`")
+        raise IndexFileError("index files disagree on the number of sentences")
     return documents, sentences, traits, vectors, sentence_vectors, title_vectors, lexical
+
+
+def check_index_dir(index_dir: Path) -> None:
+    """Refuse an index path that exists but is not a folder (a file given as --index-dir)."""
+    if index_dir.exists() and not index_dir.is_dir():
+        raise IndexFileError(
+            f"{index_dir} is not a folder", advice="pass --index-dir DIR (or set QA_INDEX_DIR)"
+        )
 
 
 @contextlib.contextmanager
@@ -207,6 +215,7 @@ def build_lock(index_dir: Path, on_wait: Callable[[], None] | None = None) -> It
 
     The lock is an flock on index/.lock: the kernel drops it when the holder dies, even by SIGKILL.
     """
+    check_index_dir(index_dir)
     index_dir.mkdir(parents=True, exist_ok=True)
     with open(index_dir / ".lock", "w") as handle:
         try:

@@ -152,9 +152,11 @@ def test_damaged_index_without_articles_is_a_clear_error(built, tmp_path):
     assert b"does not exist" in result.stderr and b"Traceback" not in result.stderr
 
 
-def test_articles_gone_but_index_intact_still_answers(built, tmp_path):
+def test_a_missing_folder_never_answers_from_an_index_of_another(built, tmp_path):
+    """Issue 11, row 1: --corpus naming a folder that is not there is an error, whatever index exists."""
     result = _ask_with_articles_gone(built, tmp_path)
-    assert result.returncode == 0 and b"paragraph" in result.stdout
+    assert result.returncode == 1 and result.stdout == b""
+    assert b"does not exist" in result.stderr and len(result.stderr.strip().splitlines()) == 1
 
 
 # --- killed and concurrent builds -------------------------------------------------------------------

@@ -1,0 +1,113 @@
+"""Issue 11: every mistake gets one clear line, and no answer comes from outside the corpus."""
+
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from qa import QA, Settings, UsageError
+from tests.conftest import ROOT, SEEDS
+
+
+def qa_cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "qa", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+        env={**os.environ, "HF_HUB_OFFLINE": "1", **(env or {})},
+    )
+
+
+def one_line(result: subprocess.CompletedProcess) -> str:
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
+    return lines[0]
+
+
+def test_row1_an_index_answers_only_for_the_folder_it_was_built_from(tmp_path):
+    first, second = tmp_path / "first", tmp_path / "second"
+    first.mkdir()
+    second.mkdir()
+    shutil.copy(SEEDS / "000_f9b306b4da719ccb.txt", first)
+    (second / "tram.txt").write_text(
+        "The city council approved the Eastbank tram line on Tuesday after a long debate.\n", encoding="utf-8"
+    )
+    index = tmp_path / "index"
+    QA.open(Settings(corpus=first, index_dir=index), warn=lambda _: None)
+    engine = QA.open(Settings(corpus=second, index_dir=index), warn=lambda _: None)
+    assert [d.name for d in engine.documents] == ["tram.txt"]
+    assert engine.stored.manifest.corpus_path == str(second.resolve())
+
+
+def test_row2_links_that_leave_the_corpus_are_skipped_with_a_warning(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(SEEDS / "000_f9b306b4da719ccb.txt", corpus)
+    secret = tmp_path / "secret.txt"
+    secret.write_text("root:x:0:0:the password file must never be quoted in an answer\n", encoding="utf-8")
+    (corpus / "passwd_link.txt").symlink_to(secret)
+    said: list[str] = []
+    engine = QA.open(Settings(corpus=corpus, index_dir=tmp_path / "index"), warn=said.append)
+    assert [d.name for d in engine.documents] == ["000_f9b306b4da719ccb.txt"]
+    assert any("passwd_link.txt" in s and "outside" in s for s in said)
+    assert all("password" not in p.text for p in engine.ask("the password file", k=10).passages)
+
+
+@pytest.mark.parametrize(
+    ("history", "expected"),
+    [
+        ("Who is Eleanor Marsh?", "Who is Eleanor Marsh? What did she say?"),
+        (["Who is Eleanor Marsh?"], "Who is Eleanor Marsh? What did she say?"),
+        (("Who is Eleanor Marsh?",), "Who is Eleanor Marsh? What did she say?"),
+    ],
+)
+def test_row3_a_string_history_is_one_earlier_question(engine, history, expected):
+    assert engine.ask("What did she say?", history).query == expected
+
+
+@pytest.mark.parametrize("history", [{"Who is Eleanor Marsh?": 1}, 42, [42], ["ok", None]])
+def test_row3_other_history_shapes_are_a_clear_type_error(engine, history):
+    with pytest.raises(UsageError, match="history|earlier question"):
+        engine.ask("What did she say?", history)
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "named"),
+    [
+        (["-k", "1000"], {}, "-k"),
+        ([], {"QA_TOP_K": "abc"}, "QA_TOP_K"),
+        ([], {"QA_TOP_K": "0"}, "QA_TOP_K"),
+    ],
+)
+def test_row5_bad_settings_name_the_flag_and_its_limits(engine, seed_settings, args, env, named):
+    result = qa_cli("ask", "who?", "--index-dir", str(seed_settings.index_dir), *args, env=env)
+    assert result.returncode == 2
+    line = one_line(result)
+    assert named in line and "1 to 100" in line
+
+
+def test_row6_a_long_history_item_is_named(engine, seed_settings):
+    result = qa_cli("ask", "who?", "--index-dir", str(seed_settings.index_dir), "--history", "x" * 2500)
+    assert result.returncode == 2
+    assert "earlier question 1 is 2500 characters long" in one_line(result)
+
+
+def test_row8_an_index_dir_that_is_a_file_is_not_a_folder(tmp_path):
+    file = tmp_path / "not-a-folder"
+    file.write_text("x")
+    result = qa_cli("ask", "who lifted the ban?", "--index-dir", str(file), "--corpus", str(SEEDS))
+    assert result.returncode == 1
+    assert "is not a folder" in one_line(result)
+
+
+def test_row12_a_passages_span_does_not_depend_on_k(engine):
+    spans = {
+        k: [(p.doc, p.start, p.end) for p in engine.ask("Who lifted the ban?", k=k).passages]
+        for k in (3, 5, 8)
+    }
+    assert spans[5][:3] == spans[3]
+    assert spans[8][:5] == spans[5]
