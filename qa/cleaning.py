@@ -32,6 +32,8 @@ _DATE = re.compile(
 _DATELINE = re.compile(
     rf"^\s*((published|updated|posted)( on)?:?\s*)?{_DATE.pattern}\s*([·|•,-].*)?$", re.IGNORECASE
 )
+# "By Colm Reddan", "By Jane Roe, Health Correspondent": a byline line names the author.
+_BYLINE = re.compile(r"^[Bb]y\s+([A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){0,3})\s*(?:[,|·—–-].*)?$")
 # The tail of an HTML link whose opening was lost: `some-page-slug/">`.
 _HTML_FRAGMENT = re.compile(r"(?<![^\s(])[\w\-./:%?=&#~+]*[/-][\w\-./:%?=&#~+]*[\"']\s*/?>")
 _LINK_BAIT = re.compile(
@@ -43,6 +45,7 @@ _LINK_BAIT = re.compile(
 # Markdown syntax: heading marks, emphasis, images, and the URL part of links.
 _MD_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
 _MD_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
+_MD_H1 = re.compile(r"^\s{0,3}#\s+\S")
 _MD_PREFIX = re.compile(r"^\s{0,3}(#{1,6}\s+|>\s?|[-*+]\s+)")
 _MD_EMPHASIS = re.compile(r"(\*\*|__|\*|`)(?=\S)|(?<=\S)(\*\*|__|\*|`)")
 
@@ -56,6 +59,7 @@ class Cleaned:
     paragraphs: tuple[Paragraph, ...]
     title: str
     date: str | None
+    author: str | None = None
 
 
 def _lines(raw: str) -> list[tuple[int, int]]:
@@ -119,13 +123,20 @@ def clean(raw: str, markdown: bool = False) -> Cleaned:
     nav = _nav_lines(raw, lines)
     seen: set[str] = set()
     date: str | None = None
+    author: str | None = None
+    # A Markdown level-1 heading is the headline by definition.
+    h1 = next((i for i, (s, e) in enumerate(lines) if markdown and _MD_H1.match(raw[s:e])), None)
     for i, (s, e) in enumerate(lines):
         line = raw[s:e].strip()
-        dateline = _DATELINE.match(line) or (len(line.split()) <= 10 and _READ_TIME.search(line))
+        bare = line.strip("*_ ") if markdown else line  # "*Published 14 March 2025*"
+        dateline = _DATELINE.match(bare) or (len(line.split()) <= 10 and _READ_TIME.search(line))
+        byline = _BYLINE.match(bare) if len(bare.split()) <= 8 and not bare.endswith(".") else None
         duplicate = line.lower() in seen and len(line) > 0
-        if i in nav or dateline or duplicate:
-            if dateline and date is None and (found := _DATE.search(line)):
+        if i in nav or dateline or byline or duplicate:
+            if dateline and date is None and (found := _DATE.search(bare)):
                 date = found.group(0)
+            if byline and author is None:
+                author = byline.group(1)
             keep[s:e] = bytes(e - s)
             continue
         seen.add(line.lower())
@@ -135,6 +146,7 @@ def clean(raw: str, markdown: bool = False) -> Cleaned:
     segments: list[Segment] = []
     soft_breaks: set[int] = set()
     previous: tuple[int, str] | None = None  # raw line number and kept text of the last kept line
+    headline: str | None = None
     for number, (s, e) in enumerate(lines):
         kept = [i for i in range(s, e) if keep[i]]
         while kept and raw[kept[0]].isspace():
@@ -151,6 +163,8 @@ def clean(raw: str, markdown: bool = False) -> Cleaned:
                 soft_breaks.add(len(out_chars))
             _append(out_chars, segments, raw[brk], brk)
         previous = (number, line)
+        if number == h1:
+            headline = line
         for i in kept:
             if raw[i].isspace() and out_chars and out_chars[-1].isspace():
                 continue  # runs of spaces inside a line fold to their first
@@ -159,7 +173,8 @@ def clean(raw: str, markdown: bool = False) -> Cleaned:
     # A hard-wrapped story wraps nearly every paragraph; one or two such breaks are layout lines
     # (a menu, a headline above its dateline), kept as they are.
     paragraphs = _paragraphs(text, soft_breaks if len(soft_breaks) >= 3 else set())
-    return Cleaned(text, tuple(segments), paragraphs, _title(text, paragraphs), date)
+    title = headline or _title(text, paragraphs)
+    return Cleaned(text, tuple(segments), paragraphs, title, date, author)
 
 
 def _append(out: list[str], segments: list[Segment], char: str, raw_at: int) -> None:
@@ -210,12 +225,25 @@ def _paragraphs(text: str, soft_breaks: set[int]) -> tuple[Paragraph, ...]:
     return tuple(paragraphs)
 
 
+_MENU = re.compile(r"[|>»/•·]|\b(skip to|main content|menu|subscribe|sign in|log in)\b", re.IGNORECASE)
+
+
+def _is_headline(block: str) -> bool:
+    """A heading that reads as a headline, not site chrome: a few words, no menu separators."""
+    return len(block.split()) >= 4 and not block.endswith("?") and not _MENU.search(block)
+
+
 def _title(text: str, paragraphs: tuple[Paragraph, ...]) -> str:
+    """The headline: the first heading before the body that reads as one; else the first sentence,
+    shortened at a word."""
     if not paragraphs:
         return ""
-    first = paragraphs[0]
-    if first.heading and not text[first.start : first.end].endswith("?"):
-        return text[first.start : first.end]
+    for paragraph in paragraphs:
+        if not paragraph.heading:
+            break
+        if _is_headline(text[paragraph.start : paragraph.end]):
+            return text[paragraph.start : paragraph.end]
+    first = next((p for p in paragraphs if not p.heading), paragraphs[0])
     spans = sentence_spans(text, first.start, first.end)
     sentence = text[spans[0][0] : spans[0][1]] if spans else text[first.start : first.end]
     if len(sentence) <= 90:

@@ -82,20 +82,49 @@ def _decode(data: bytes, name: str) -> str:
     return text
 
 
-def _html_text(html: str, name: str) -> str:
+@dataclass(frozen=True)
+class HtmlArticle:
+    """What a saved web page yields: its article text and what its metadata states."""
+
+    text: str
+    date: str | None
+    author: str | None
+
+
+def _without_code(html: str) -> str:
+    """The page without <script>, <style>, <noscript> and <template>: their text is never article
+    text, nor part of a title (an <h1> holding a <script>)."""
+    from lxml import etree
+    from lxml import html as lxml_html
+
+    try:
+        tree = lxml_html.document_fromstring(html)
+    except (etree.ParserError, ValueError):
+        return html
+    for element in tree.xpath("//script|//style|//noscript|//template"):
+        element.drop_tree()
+    return lxml_html.tostring(tree, encoding="unicode")
+
+
+def _html_article(html: str, name: str) -> HtmlArticle:
     try:
         import trafilatura  # imported only when a corpus has HTML: it is slow to import
     except ImportError as exc:
         raise CorpusError(f"{name}: HTML support is not installed ({exc}); run scripts/setup.sh") from exc
 
+    html = _without_code(html)
     text = trafilatura.extract(html, include_comments=False, include_tables=False, favor_precision=True)
     if not text or not text.strip():
         raise CorpusError(f"{name}: no article text found in the HTML")
-    title = trafilatura.extract_metadata(html)
-    headline = title.title if title is not None and title.title else None
+    meta = trafilatura.extract_metadata(html)
+    headline = " ".join(meta.title.split()) if meta is not None and meta.title else None
     if headline and not text.startswith(headline):
         text = f"{headline}\n{text}"
-    return text
+    return HtmlArticle(
+        text=text,
+        date=meta.date if meta is not None and meta.date else None,
+        author=meta.author if meta is not None and meta.author else None,
+    )
 
 
 def read_document(f: CorpusFile) -> tuple[Document, IndexedFile]:
@@ -109,10 +138,11 @@ def read_document(f: CorpusFile) -> tuple[Document, IndexedFile]:
         raise CorpusError(f"{f.name}: cannot be read ({exc.strerror or exc})") from exc
     raw = _decode(data, f.name)
     suffix = f.path.suffix.lower()
-    is_html = suffix in (".html", ".htm")
-    if is_html:
+    page = None
+    if suffix in (".html", ".htm"):
         # Citations of HTML articles point into the extracted text, not the markup.
-        raw = _html_text(raw, f.name)
+        page = _html_article(raw, f.name)
+        raw = page.text
     cleaned = clean(raw, markdown=suffix in (".md", ".markdown"))
     if not cleaned.text.strip():
         raise CorpusError(f"{f.name}: no text after cleaning")
@@ -120,12 +150,12 @@ def read_document(f: CorpusFile) -> tuple[Document, IndexedFile]:
     doc = Document(
         name=f.name,
         title=cleaned.title or f.name,
-        date=cleaned.date,
+        date=(page.date if page else None) or cleaned.date,
+        author=(page.author if page else None) or cleaned.author,
         text=cleaned.text,
         segments=cleaned.segments,
         paragraphs=cleaned.paragraphs,
         sha256=sha,
-        raw_is_file=not is_html,
     )
     return doc, IndexedFile(name=f.name, size=st.st_size, mtime_ns=st.st_mtime_ns, sha256=sha)
 

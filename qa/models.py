@@ -34,11 +34,11 @@ class Document(_Frozen):
     name: str = Field(description="file name relative to the corpus folder")
     title: str
     date: str | None = None
+    author: str | None = Field(default=None, description="from a byline or the page's metadata")
     text: str = Field(description="the cleaned text: only deletions from the raw file")
     segments: tuple[Segment, ...]
     paragraphs: tuple[Paragraph, ...]
     sha256: str
-    raw_is_file: bool = Field(default=True, description="False for HTML: spans point into extracted text")
 
     def raw_offset(self, clean_offset: int) -> int:
         """The file offset of the cleaned character at `clean_offset` (or just past the end)."""
@@ -80,6 +80,7 @@ class Passage(_Frozen):
     highlight_start: int = Field(description="offset of highlight inside text")
     score: float = Field(description="relevance in [0, 1]; higher is better")
     date: str | None = None
+    author: str | None = None
 
 
 class ConflictValue(_Frozen):

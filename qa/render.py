@@ -38,6 +38,7 @@ def _passage(rank: int, passage: Passage, color: bool, width: int) -> str:
     body = body.replace("\x00", on).replace("\x01", off)
     dim, reset = (DIM_ON, BOLD_OFF) if color else ("", "")
     date = f" · {safe(passage.date)}" if passage.date else ""
+    date += f" · by {safe(passage.author)}" if passage.author else ""
     head = f"[{rank}] {safe(passage.title)}"
     cite = (
         f"    {dim}{safe(passage.doc)} · paragraph {passage.paragraph} · "

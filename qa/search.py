@@ -134,4 +134,5 @@ def make_passage(
         highlight_start=h_start - start,
         score=round(score, 4),
         date=doc.date,
+        author=doc.author,
     )

@@ -59,6 +59,7 @@ def answer_html(answer: Answer, documents: dict[str, Document]) -> str:
     for rank, passage in enumerate(answer.passages, start=1):
         percent = round(passage.score * 100)
         date = f" · {text(passage.date)}" if passage.date else ""
+        date += f" · by {text(passage.author)}" if passage.author else ""
         doc = documents.get(passage.doc)
         article = (
             f"<details class='qa-article'><summary>Open the article at this passage</summary>"

@@ -111,3 +111,63 @@ def test_row12_a_passages_span_does_not_depend_on_k(engine):
     }
     assert spans[5][:3] == spans[3]
     assert spans[8][:5] == spans[5]
+
+
+def _read(tmp_path, name: str, content: str):
+    from qa.ingest import CorpusFile, read_document
+
+    path = tmp_path / name
+    path.write_text(content, encoding="utf-8")
+    return read_document(CorpusFile(path=path, name=name))[0]
+
+
+def test_row10_markdown_date_in_emphasis_is_found_and_removed(tmp_path):
+    doc = _read(
+        tmp_path,
+        "tram.md",
+        "# Council backs the Eastbank tram line\n\n*Published 14 March 2025*\n\n"
+        "The city council approved the tram line on Tuesday after a long debate about its cost.\n",
+    )
+    assert doc.date == "14 March 2025"
+    assert "Published" not in doc.text
+
+
+def test_row10_html_date_and_byline_come_from_the_page(tmp_path):
+    doc = _read(
+        tmp_path,
+        "tram.html",
+        '<html><head><meta property="article:published_time" content="2025-03-14T09:00:00Z">'
+        '<meta name="author" content="Jane Roe"><title>Tram line approved</title></head><body><article>'
+        "<h1>Tram line approved</h1><p>The city council approved the Eastbank tram line on Tuesday "
+        "after a debate that lasted most of the afternoon and ended with a clear majority.</p>"
+        "</article></body></html>",
+    )
+    assert doc.date == "2025-03-14"
+    assert doc.author == "Jane Roe"
+
+
+def test_row10_a_byline_line_names_the_author(tmp_path):
+    doc = _read(
+        tmp_path,
+        "tram.txt",
+        "Council backs the Eastbank tram line\n\nBy Marta Olsen, City Desk\n\n"
+        "The city council approved the tram line on Tuesday after a long debate about its cost.\n"
+        "By Monday, the first surveys had started.\n",
+    )
+    assert doc.author == "Marta Olsen"
+    assert "Marta Olsen" not in doc.text and "By Monday, the first surveys had started." in doc.text
+
+
+def test_row11_script_text_is_never_in_a_title_or_the_text(tmp_path):
+    doc = _read(
+        tmp_path,
+        "alert.html",
+        "<html><head><title>Tram safety <script>alert('title')</script></title></head><body><article>"
+        "<h1>Tram safety <script>alert('title')</script></h1><style>p{color:red}</style>"
+        "<p>The tram line was closed on Friday after engineers found a fault in the signalling system "
+        "during a routine inspection of the depot.</p><script>document.write('injected')</script>"
+        "</article></body></html>",
+    )
+    assert "alert" not in doc.title and "alert" not in doc.text
+    assert "injected" not in doc.text and "color" not in doc.text
+    assert doc.text.count("Tram safety") == 1
