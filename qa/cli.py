@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import sys
 from collections.abc import Sequence
@@ -149,11 +150,31 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _check_listen(host: str, port: int) -> None:
+    """Refuse a host or port the server could not listen on, before loading anything."""
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError):
+        raise UsageError(f"--host {host}: not an address this machine knows (e.g. 127.0.0.1)") from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise UsageError(f"--port {port}: already in use on {host}; choose another port") from None
+            raise UsageError(f"--host {host}: this machine cannot listen there ({exc.strerror})") from None
+
+
 def _serve(args: argparse.Namespace) -> int:
     from qa.engine import QA
     from qa.ui import serve
 
     settings = _settings(args)
+    _check_listen(settings.host, settings.port)
     engine = QA.open(settings, warn=_warn)
     _warn(f"serving {len(engine.documents)} articles on http://{settings.host}:{settings.port}")
     serve(engine, settings.host, settings.port, share=args.share)

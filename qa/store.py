@@ -187,7 +187,8 @@ def _parse(
                 size=int(npz["size"]),
             )
     except Exception as exc:  # a checksum-valid file that still does not parse: another writer's bug
-        raise IndexFileError(f"index files do not parse ({exc})") from exc
+        first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise IndexFileError(f"index files do not parse ({first_line})") from exc
     counts = (
         len(sentences),
         len(traits),

@@ -28,9 +28,11 @@ def build_app(engine: QA) -> Any:
     def ask(question: str, history: list[str]) -> dict:
         """Answer a question, given the chat's earlier questions (oldest first): `qa ask --json`'s object."""
         try:
-            answer = engine.ask(question, [h for h in history or [] if isinstance(h, str)])
+            answer = engine.ask(question, history)
         except QAError as exc:
-            raise gr.Error(str(exc)) from None
+            # One log line per refused call; the client gets the message, not a traceback.
+            print(f"qa: api /ask refused: {exc}", file=sys.stderr, flush=True)
+            raise gr.Error(str(exc), print_exception=False) from None
         return answer.model_dump(mode="json")
 
     def respond(question: str, chat: list[dict], asked: list[str]) -> tuple[str, list[dict], list[str]]:
@@ -103,6 +105,7 @@ def serve(engine: QA, host: str, port: int, share: bool = False) -> None:
         server_port=port,
         share=share,
         show_error=False,
+        quiet=True,  # our own "serving ... on" line says where; Gradio's share-link hint is noise
         theme=gr.themes.Default(font=["system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"]),
         css=CSS,
         head=HEAD,

@@ -171,3 +171,36 @@ def test_row11_script_text_is_never_in_a_title_or_the_text(tmp_path):
     assert "alert" not in doc.title and "alert" not in doc.text
     assert "injected" not in doc.text and "color" not in doc.text
     assert doc.text.count("Tram safety") == 1
+
+
+def test_row3_and_row4_api_errors_are_one_log_line_and_a_clean_message(engine, seed_settings):
+    from gradio_client import Client
+
+    from tests.serving import running_app
+
+    with running_app(seed_settings.corpus, seed_settings.index_dir) as app:
+        client = Client(app.url, verbose=False)
+        for question, history in ((42, []), ("What did she say?", {"Who is Eleanor Marsh?": 1})):
+            with pytest.raises(Exception, match="must be text|history must be a list"):
+                client.predict(question, history, api_name="/ask")
+        answer = client.predict("What did she say?", "Who is Eleanor Marsh?", api_name="/ask")
+        assert answer["query"] == "Who is Eleanor Marsh? What did she say?"
+        log = app.stop()
+    assert "Traceback" not in log
+    assert log.count("api /ask refused") == 2
+
+
+def test_row7_serve_names_the_port_or_host_before_any_work(tmp_path):
+    from tests.serving import free_port
+
+    port = free_port()
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", port))
+        busy.listen()
+        result = qa_cli("serve", "--port", str(port), "--index-dir", str(tmp_path / "never-built"))
+    assert result.returncode == 2 and "--port" in one_line(result)
+    assert not (tmp_path / "never-built").exists()
+    result = qa_cli("serve", "--host", "999.1.1.1", "--index-dir", str(tmp_path / "never-built"))
+    assert result.returncode == 2 and "--host" in one_line(result)

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT, SEEDS
+from tests.serving import running_app
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = ROOT / "tests" / "artifacts"
@@ -35,49 +32,9 @@ The zebra treaty also says <b onmouseover="window.__xss=5">bold claims</b> about
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _start(corpus: Path, index_dir: Path) -> Iterator[str]:
-    port = _free_port()
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False"}
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "app.py",
-            "--port",
-            str(port),
-            "--corpus",
-            str(corpus),
-            "--index-dir",
-            str(index_dir),
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.time() + 180
-    try:
-        while time.time() < deadline:
-            if process.poll() is not None:
-                raise RuntimeError(f"app exited: {process.stdout.read() if process.stdout else ''}")
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1):
-                    break
-            except OSError:
-                time.sleep(0.3)
-        else:
-            raise RuntimeError("app did not start in time")
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
+    with running_app(corpus, index_dir) as app:
+        yield app.url
 
 
 @pytest.fixture(scope="module")
