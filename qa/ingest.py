@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,6 +16,9 @@ SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
 # A news article is tens of kilobytes; a file past this is a dump or a mistake, and embedding it would
 # take many minutes on a CPU.
 MAX_FILE_BYTES = 5 * 1024 * 1024
+# Past this an article is indexed with a warning: at about 240 sentences a second on two cores, it
+# alone takes minutes.
+LARGE_FILE_BYTES = 512 * 1024
 
 Warn = Callable[[str], None]
 
@@ -168,6 +172,11 @@ def read_corpus(corpus: Path, warn: Warn) -> tuple[list[Document], list[IndexedF
     files = list_corpus(corpus, warn)
     docs, seen = [], []
     for f in files:
+        with contextlib.suppress(OSError):
+            size = f.path.stat().st_size
+            if LARGE_FILE_BYTES < size <= MAX_FILE_BYTES:
+                megabytes = size / 1024 / 1024
+                warn(f"{f.name} is {megabytes:.1f} MB, longer than any news article: indexing takes minutes")
         try:
             doc, entry = read_document(f)
         except CorpusError as exc:

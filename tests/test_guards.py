@@ -204,3 +204,63 @@ def test_row7_serve_names_the_port_or_host_before_any_work(tmp_path):
     assert not (tmp_path / "never-built").exists()
     result = qa_cli("serve", "--host", "999.1.1.1", "--index-dir", str(tmp_path / "never-built"))
     assert result.returncode == 2 and "--host" in one_line(result)
+
+
+# --- fuzzing: any JSON-like input gives an answer or a QAError, never another exception -------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from qa import Answer, QAError  # noqa: E402
+
+JSON_LIKE = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=60),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=8,
+)
+QUESTIONS = st.text(max_size=200) | JSON_LIKE
+HISTORIES = st.lists(st.text(max_size=80), max_size=3) | JSON_LIKE
+KS = st.none() | st.integers(-3, 150) | st.booleans() | st.floats() | st.text(max_size=3)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(question=QUESTIONS, history=HISTORIES, k=KS)
+def test_fuzz_ask_gives_an_answer_or_a_qa_error(engine, question, history, k):
+    try:
+        answer = engine.ask(question, history, k)
+    except QAError:
+        return
+    assert isinstance(answer, Answer)
+    for p in answer.passages:
+        assert p.highlight in p.text
+
+
+def test_fuzz_the_api_endpoint_never_fails_otherwise(engine, seed_settings):
+    from gradio_client import Client
+    from gradio_client.exceptions import AppError
+
+    from tests.serving import running_app
+
+    calls = {"answered": 0, "refused": 0}
+    with running_app(seed_settings.corpus, seed_settings.index_dir) as app:
+        client = Client(app.url, verbose=False)
+
+        @settings(max_examples=60, deadline=None)
+        @given(question=QUESTIONS, history=HISTORIES)
+        def call(question, history):
+            try:
+                Answer.model_validate(client.predict(question, history, api_name="/ask"))
+                calls["answered"] += 1
+            except AppError as exc:  # the server's gr.Error: our one-line message, nothing else
+                assert "\n" not in str(exc) and "Traceback" not in str(exc)
+                calls["refused"] += 1
+
+        call()
+        log = app.stop()
+    assert "Traceback" not in log, log[-3000:]
+    assert log.count("api /ask refused") == calls["refused"]
+    assert sum(calls.values()) >= 60
