@@ -31,7 +31,8 @@ def write_corpus(folder: Path) -> int:
     total, n = 1_000_000, 0
     while total < 2_000_000:
         body = "\n\n".join(" ".join(rng.choice(sentences) for _ in range(4)) for _ in range(12))
-        (folder / f"article_{n:03d}.txt").write_text(f"Article {n}: export rules\n\n{body}\n", encoding="utf-8")
+        article = f"Article {n}: export rules\n\n{body}\n"
+        (folder / f"article_{n:03d}.txt").write_text(article, encoding="utf-8")
         total += len(body)
         n += 1
     return sum(p.stat().st_size for p in folder.iterdir())

@@ -86,11 +86,6 @@ def question_type(question: str) -> AnswerType | None:
     return None
 
 
-def holds(kind: AnswerType, sentence: str) -> bool:
-    """True when the sentence contains something of the wanted kind."""
-    return bool(PATTERNS[kind].search(sentence))
-
-
 _WHAT_IS = re.compile(
     r"^\s*what\s+(?:is|are|was|were)\s+(?:an?\s+|the\s+)?(?P<subject>[^?]{2,60}?)\s*\??\s*$", re.I
 )

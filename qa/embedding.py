@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -20,17 +20,6 @@ if TYPE_CHECKING:
     from tokenizers import Tokenizer
 
 MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
-ONNX_FILE = "encoder.onnx"
-TOKENIZER_FILE = "tokenizer.json"
-
-
-class Encoder(Protocol):
-    """Turns texts into L2-normalised float32 vectors, one row per text."""
-
-    dimension: int
-
-    def encode(self, texts: Sequence[str]) -> np.ndarray: ...
-
 
 def default_model_path() -> Path:
     try:
