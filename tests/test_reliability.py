@@ -107,7 +107,7 @@ def test_bad_files_are_skipped_by_name_and_the_rest_is_read(tmp_path, monkeypatc
 
     listed = ingest.list_corpus(folder)
     monkeypatch.setattr(
-        ingest, "list_corpus", lambda _: [*listed, CorpusFile(folder / "gone.txt", "gone.txt")]
+        ingest, "list_corpus", lambda *_: [*listed, CorpusFile(folder / "gone.txt", "gone.txt")]
     )
     said.clear()
     docs, _ = read_corpus(folder, said.append)
