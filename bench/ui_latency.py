@@ -63,12 +63,12 @@ def main() -> None:
             page.goto(f"http://127.0.0.1:{port}/")
             page.wait_for_selector("#qa-question textarea", timeout=60_000)
             for question in QUESTIONS:
-                replies = page.locator("#qa-chat .qa-card, #qa-chat .qa-none").count()
+                replies = page.locator("#qa-chat .qa-reply").count()
                 page.fill("#qa-question textarea", question)
                 start = time.perf_counter()
                 page.keyboard.press("Enter")
                 page.wait_for_function(
-                    f"document.querySelectorAll('#qa-chat .qa-card, #qa-chat .qa-none').length > {replies}",
+                    f"document.querySelectorAll('#qa-chat .qa-reply').length > {replies}",
                     timeout=60_000,
                     polling=10,
                 )

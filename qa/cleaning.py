@@ -234,19 +234,19 @@ def _is_headline(block: str) -> bool:
 
 
 def _title(text: str, paragraphs: tuple[Paragraph, ...]) -> str:
-    """The headline: the first heading before the body that reads as one; else the first sentence,
-    shortened at a word."""
-    if not paragraphs:
-        return ""
+    """The headline: the first heading before the body that reads as one; else "" (see ingest)."""
     for paragraph in paragraphs:
         if not paragraph.heading:
             break
         if _is_headline(text[paragraph.start : paragraph.end]):
             return text[paragraph.start : paragraph.end]
-    first = next((p for p in paragraphs if not p.heading), paragraphs[0])
+    return ""
+
+
+def first_sentence(text: str, paragraphs: tuple[Paragraph, ...]) -> str:
+    """The article's first sentence of body text, whole."""
+    first = next((p for p in paragraphs if not p.heading), paragraphs[0] if paragraphs else None)
+    if first is None:
+        return ""
     spans = sentence_spans(text, first.start, first.end)
-    sentence = text[spans[0][0] : spans[0][1]] if spans else text[first.start : first.end]
-    if len(sentence) <= 90:
-        return sentence
-    cut = sentence[:90].rsplit(" ", 1)[0].rstrip(",;:")
-    return cut + "…"
+    return text[spans[0][0] : spans[0][1]] if spans else text[first.start : first.end]

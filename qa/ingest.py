@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from qa.cleaning import clean
+from qa.cleaning import clean, first_sentence
 from qa.errors import CorpusError
 from qa.models import Document, IndexedFile
 
@@ -131,6 +132,17 @@ def _html_article(html: str, name: str) -> HtmlArticle:
     )
 
 
+def readable_name(name: str) -> str | None:
+    """A file name as words ("01_wire-fever-syrup-recall.txt" -> "Wire fever syrup recall"), or None
+    when it holds too few words to name anything (a hash, a number)."""
+    words = [w for w in re.split(r"[\W_]+", Path(name).stem) if w and not w.isdigit()]
+    real = [w for w in words if re.fullmatch(r"[A-Za-z]{3,}", w)]  # hashes hold digits: not words
+    if len(real) < 2 or len(real) < len(words) / 2:
+        return None
+    phrase = " ".join(words)
+    return phrase[:1].upper() + phrase[1:]
+
+
 def read_document(f: CorpusFile) -> tuple[Document, IndexedFile]:
     """Read and clean one article; raises CorpusError when it cannot be used."""
     try:
@@ -153,7 +165,10 @@ def read_document(f: CorpusFile) -> tuple[Document, IndexedFile]:
     sha = hashlib.sha256(data).hexdigest()
     doc = Document(
         name=f.name,
-        title=cleaned.title or f.name,
+        title=cleaned.title
+        or readable_name(f.name)
+        or first_sentence(cleaned.text, cleaned.paragraphs)
+        or f.name,
         date=(page.date if page else None) or cleaned.date,
         author=(page.author if page else None) or cleaned.author,
         text=cleaned.text,

@@ -35,7 +35,8 @@ if TYPE_CHECKING:
     import faiss
 
 # 2: Snowball stems, sentence traits (entity labels, length, question mark) and title vectors.
-FORMAT_VERSION = 2
+# 3: the article folder in the manifest; headlines, bylines and dates found anew.
+FORMAT_VERSION = 3
 MANIFEST = "manifest.json"
 DOCUMENTS = "documents.json"
 SENTENCES = "sentences.npy"

@@ -2,20 +2,30 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
+from collections.abc import Sequence
 from typing import Any
 
 from qa.engine import QA
 from qa.errors import QAError
-from qa.web import CSS, HEAD, answer_html, text
+from qa.models import Document
+from qa.web import CSS, HEAD, answer_html, article_html, escape
 
-EXAMPLES = [
-    "Who lifted the ban?",
-    "Why was the ban imposed?",
-    "When was the lifting of the ban announced?",
-    "Who is Eleanor Marsh?",
-]
+
+def corpus_examples(documents: Sequence[Document], limit: int = 3) -> list[str]:
+    """Example questions taken from the loaded articles, never fixed ones: their headlines (a
+    headline is a fair keyword question: it names what the article reports). None where no
+    article has a headline."""
+    headlines = [
+        d.title
+        for d in documents
+        # A headline names its story and does not end like a sentence (a title taken from the
+        # article's first sentence does).
+        if len(d.title.split()) >= 4 and not d.title.endswith((".", "!", "?", "…")) and d.title != d.name
+    ]
+    return [h for h in dict.fromkeys(headlines) if len(h) <= 120][:limit]
 
 
 def build_app(engine: QA) -> Any:
@@ -35,20 +45,33 @@ def build_app(engine: QA) -> Any:
             raise gr.Error(str(exc), print_exception=False) from None
         return answer.model_dump(mode="json")
 
-    def respond(question: str, chat: list[dict], asked: list[str]) -> tuple[str, list[dict], list[str]]:
+    def respond(
+        question: str, chat: list[dict], asked: list[str]
+    ) -> tuple[str, list[dict], list[dict], list[str]]:
+        # The chat lives in server-side state: a request carries the question, not the whole chat.
         chat = list(chat or [])
         if not question or not question.strip():
-            return "", chat, asked
-        chat.append({"role": "user", "content": text(question)})
+            return "", chat, chat, asked
+        chat.append({"role": "user", "content": escape(question)})
         try:
             answer = engine.ask(question, asked)
-            reply = answer_html(answer, documents)
+            reply = answer_html(answer, turn=len(asked) + 1)
             asked = [*asked, question]
         except QAError as exc:
-            reply = f"<p class='qa-none'>{text(str(exc))}</p>"
+            reply = f"<p class='qa-refusal'>{escape(str(exc))}</p>"
         chat.append({"role": "assistant", "content": reply})
-        return "", chat, asked
+        return "", chat, chat, asked
 
+    def open_article(request: str) -> str:
+        """The article a card cites, with the cited span marked: fetched only when asked for."""
+        try:
+            wanted = json.loads(request)
+            doc = documents[str(wanted["doc"])]
+            return article_html(doc, int(wanted["start"]), int(wanted["end"]))
+        except (ValueError, KeyError, TypeError):
+            return "<p class='qa-refusal'>That article is not in this index.</p>"
+
+    examples = corpus_examples(engine.documents)
     with gr.Blocks(title="qa — cited answers from the articles", analytics_enabled=False) as app:
         gr.Markdown(
             f"### Ask the articles\nAnswers are passages quoted from the {len(documents)} articles, "
@@ -56,7 +79,7 @@ def build_app(engine: QA) -> Any:
             "check the passage in context."
         )
         chatbot = gr.Chatbot(
-            height=620,
+            height="62vh",
             show_label=False,
             elem_id="qa-chat",
             render_markdown=True,
@@ -64,23 +87,34 @@ def build_app(engine: QA) -> Any:
             latex_delimiters=[],
             feedback_options=None,
             buttons=[],
-            placeholder="Ask a question about the articles, e.g. “Who lifted the ban?”",
+            autoscroll=False,  # our script shows each new reply from its start
+            placeholder=f"Ask a question about these {len(documents)} articles.",
         )
+        chat = gr.State([])
         asked = gr.State([])
-        with gr.Row():
+        with gr.Row(elem_id="qa-ask-row", equal_height=True):
             box = gr.Textbox(
                 placeholder="Type a question and press Enter",
                 show_label=False,
                 scale=8,
                 elem_id="qa-question",
                 autofocus=True,
+                lines=1,
+                max_lines=4,
             )
-            send = gr.Button("Ask", variant="primary", scale=1, elem_id="qa-send")
-            clear = gr.Button("New chat", scale=1, elem_id="qa-clear")
-        gr.Examples(EXAMPLES, inputs=box, label="Try")
-        box.submit(respond, [box, chatbot, asked], [box, chatbot, asked], api_visibility="private")
-        send.click(respond, [box, chatbot, asked], [box, chatbot, asked], api_visibility="private")
-        clear.click(lambda: ("", [], []), None, [box, chatbot, asked], api_visibility="private")
+            send = gr.Button("Ask", variant="primary", scale=1, min_width=60, elem_id="qa-send")
+            clear = gr.Button("New chat", scale=1, min_width=60, elem_id="qa-clear")
+        if examples:
+            gr.Examples(examples, inputs=box, label="From these articles")
+        article = gr.HTML(elem_id="qa-article")
+        request = gr.Textbox(elem_id="qa-article-request", elem_classes=["qa-hidden"], show_label=False)
+        fetch = gr.Button("open", elem_id="qa-article-go", elem_classes=["qa-hidden"])
+        box.submit(respond, [box, chat, asked], [box, chatbot, chat, asked], api_visibility="private")
+        send.click(respond, [box, chat, asked], [box, chatbot, chat, asked], api_visibility="private")
+        clear.click(
+            lambda: ("", [], [], [], ""), None, [box, chatbot, chat, asked, article], api_visibility="private"
+        )
+        fetch.click(open_article, request, article, api_visibility="private")
         gr.api(ask, api_name="ask")
     return app
 

@@ -1,9 +1,11 @@
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from qa.cleaning import clean
+from qa.ingest import CorpusFile, read_document, readable_name
 from tests.conftest import SEEDS
 
 QUIVER = (SEEDS / "003_3739d69c4638959f.txt").read_text()
@@ -60,10 +62,29 @@ def test_blank_line_runs_collapse_to_one_paragraph_break():
     assert [p.number for p in cleaned.paragraphs] == [1, 2]
 
 
-def test_title_without_headline_is_the_shortened_first_sentence():
-    cleaned = clean((SEEDS / "000_f9b306b4da719ccb.txt").read_text())
-    assert cleaned.title.startswith("Washington is shifting its approach")
-    assert len(cleaned.title) <= 91
+def test_without_a_headline_the_title_is_the_readable_file_name_or_the_whole_first_sentence(tmp_path):
+    seed = SEEDS / "000_f9b306b4da719ccb.txt"
+    assert clean(seed.read_text()).title == ""  # no headline in the text
+    doc, _ = read_document(CorpusFile(seed, seed.name))  # a hash name says nothing: first sentence
+    first = doc.text.split(". ")[0]
+    assert doc.title.startswith("Washington is shifting its approach") and doc.title.startswith(first)
+    assert not doc.title.endswith("…") and doc.title.endswith(".")
+    named = tmp_path / "07_city-council-tram-vote.txt"
+    named.write_text("The council voted on Tuesday. It was close.")
+    assert read_document(CorpusFile(named, named.name))[0].title == "City council tram vote"
+
+
+@pytest.mark.parametrize(
+    ("name", "readable"),
+    [
+        ("01_wire-fever-syrup-recall.txt", "Wire fever syrup recall"),
+        ("000_f9b306b4da719ccb.txt", None),
+        ("2024-05-01.md", None),
+        ("notes.txt", None),
+    ],
+)
+def test_readable_name(name, readable):
+    assert readable_name(name) == readable
 
 
 def test_hostile_markup_is_kept_as_text():

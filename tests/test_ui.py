@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
 from collections.abc import Iterator
@@ -32,8 +33,8 @@ The zebra treaty also says <b onmouseover="window.__xss=5">bold claims</b> about
 """
 
 
-def _start(corpus: Path, index_dir: Path) -> Iterator[str]:
-    with running_app(corpus, index_dir) as app:
+def _start(corpus: Path, index_dir: Path, timeout: float = 180) -> Iterator[str]:
+    with running_app(corpus, index_dir, timeout) as app:
         yield app.url
 
 
@@ -82,36 +83,145 @@ def _browser():
     return manager, browser
 
 
+VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
+
+
+def _ask(page, question: str):
+    """Type a question, press Enter, and return the new reply once it is shown."""
+    before = page.locator(".qa-reply").count()
+    page.fill("#qa-question textarea", question)
+    page.keyboard.press("Enter")
+    page.wait_for_function(f"document.querySelectorAll('.qa-reply').length > {before}", timeout=60_000)
+    time.sleep(0.4)  # let the reply be scrolled into view
+    return page.locator(".qa-reply").nth(before)
+
+
+def _in_view(page, locator, scroll_box: str = "#qa-chat") -> bool:
+    """The element's top line is on screen: inside the window and inside its scroll box."""
+    return page.evaluate(
+        """([e, box]) => { const r = e.getBoundingClientRect();
+        const c = e.closest(box).getBoundingClientRect();
+        const bottom = Math.min(window.innerHeight, c.bottom);
+        const visible = r.top >= Math.max(0, c.top) - 1 && r.top + 12 <= bottom;
+        const seen = document.elementFromPoint(r.left + 4, r.top + 6);  // not covered by something
+        return visible && seen !== null && (e.contains(seen) || seen.contains(e)); }""",
+        [locator.element_handle(), scroll_box],
+    )
+
+
 @needs_browser
-def test_browser_question_card_article_and_follow_up(app_url):
+@pytest.mark.parametrize("size", ["desktop", "phone"])
+def test_browser_the_reply_opens_with_its_answer_in_view(app_url, size):
     manager, browser = _browser()
     try:
-        page = browser.new_page(viewport={"width": 1200, "height": 1100})
+        page = browser.new_page(viewport=VIEWPORTS[size])
         page.goto(app_url)
         page.wait_for_selector("#qa-question textarea", timeout=60_000)
-        assert page.get_by_text("Who lifted the ban?").first.is_visible()  # example questions
-        page.fill("#qa-question textarea", "Who is Eleanor Marsh?")
-        page.keyboard.press("Enter")
-        page.wait_for_selector(".qa-card mark.qa-highlight", timeout=60_000)
-        first_card = page.locator(".qa-card").first
-        assert "Eleanor Marsh" in first_card.inner_text()
-        first_card.locator("details.qa-article summary").click()
-        cite = first_card.locator("mark.qa-cite")
-        cite.wait_for(state="visible")
-        assert "Eleanor Marsh" in cite.inner_text()
-        cards_before = page.locator(".qa-card").count()
-        page.fill("#qa-question textarea", "What did she say about the decision?")
-        page.keyboard.press("Enter")
-        page.wait_for_function(
-            f"document.querySelectorAll('.qa-card').length > {cards_before}", timeout=60_000
-        )
-        newest = page.locator(".qa-card").nth(cards_before)
-        assert "welcome step" in newest.inner_text()
         ARTIFACTS.mkdir(exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / "ui-answer.png"))
+        for question, shot in (
+            ("Who is Eleanor Marsh?", "answer"),
+            ("Which president's administration lifted the ban?", "sources-differ"),
+        ):
+            reply = _ask(page, question)
+            lead, first_card = reply.locator(".qa-lead"), reply.locator(".qa-card").first
+            assert _in_view(page, lead) and _in_view(page, first_card), question
+            # The quoted answer is the highlighted sentence of passage [1], word for word.
+            quoted = lead.locator(".qa-quote").first.inner_text()  # its quotation marks are drawn by CSS
+            assert quoted == first_card.locator("mark.qa-highlight").inner_text()
+            assert page.evaluate("document.activeElement.closest('#qa-question') !== null")
+            page.screenshot(path=str(ARTIFACTS / f"ui-{shot}-{size}.png"))
+        assert reply.locator(".qa-conflict").count() == 1 and lead.locator(".qa-quote").count() >= 2
+        reply = _ask(page, "What is Anthropic's current stock price?")
+        assert reply.locator(".qa-refusal").first.inner_text().startswith("No answer")
+        assert _in_view(page, reply.locator(".qa-refusal").first)
+        assert reply.locator("mark").count() == 0 and reply.locator(".qa-bar").count() == 0
+        assert reply.locator(".qa-card.qa-muted").count() >= 1
+        page.screenshot(path=str(ARTIFACTS / f"ui-refused-{size}.png"))
+        reply = _ask(page, "Who is Eleanor Marsh?")
+        reply.locator("a.qa-open").first.click()
+        cite = page.locator("#qa-article mark.qa-cite")
+        cite.wait_for(state="visible", timeout=30_000)
+        assert "Eleanor Marsh" in cite.inner_text()
+        assert _in_view(page, cite, ".qa-article-body")  # the article opens scrolled to the cited passage
+        page.screenshot(path=str(ARTIFACTS / f"ui-article-{size}.png"))
+        # A follow-up uses the chat so far.
+        reply = _ask(page, "What did she say about the decision?")
+        assert "welcome step" in reply.locator(".qa-card").first.inner_text()
     finally:
         browser.close()
         manager.stop()
+
+
+@pytest.fixture(scope="module")
+def tram_url(tmp_path_factory) -> Iterator[str]:
+    yield from _start(ROOT / "tests" / "data" / "tram", tmp_path_factory.mktemp("tram-index"))
+
+
+@needs_browser
+def test_browser_examples_come_from_the_loaded_articles(tram_url):
+    manager, browser = _browser()
+    try:
+        page = browser.new_page(viewport=VIEWPORTS["desktop"])
+        page.goto(tram_url)
+        page.wait_for_selector("#qa-question textarea", timeout=60_000)
+        page_text = page.inner_text("body")
+        assert "City council approves Eastbank tram line" in page_text  # Gradio shortens long labels
+        assert "Why the Eastbank tram costs what it costs" in page_text
+        assert "lifted the ban" not in page_text and "Eleanor" not in page_text
+        placeholder = page.locator("#qa-question textarea").get_attribute("placeholder") or ""
+        assert "ban" not in placeholder
+    finally:
+        browser.close()
+        manager.stop()
+
+
+@pytest.fixture(scope="module")
+def big_article_url(tmp_path_factory) -> Iterator[str]:
+    """The seeds plus one long article (QA_TEST_BIG_ARTICLE_KB, default 200 KB, on one line)."""
+    corpus = tmp_path_factory.mktemp("big")
+    for path in SEEDS.glob("*.txt"):
+        shutil.copy(path, corpus)
+    size = int(os.environ.get("QA_TEST_BIG_ARTICLE_KB", "200")) * 1024
+    sentences = " ".join((SEEDS / "002_17632f222889c6ff.txt").read_text(encoding="utf-8").split())
+    (corpus / "long.txt").write_text((sentences + " ") * (size // len(sentences) + 1), encoding="utf-8")
+    # The app indexes the corpus before it listens: about 0.3 s per KB of one-line article here.
+    yield from _start(corpus, tmp_path_factory.mktemp("big-index"), timeout=180 + size / 1024)
+
+
+@needs_browser
+def test_browser_requests_stay_small_as_the_chat_grows(big_article_url):
+    manager, browser = _browser()
+    try:
+        page = browser.new_page(viewport=VIEWPORTS["desktop"])
+        sizes: list[int] = []
+        page.on(
+            "request", lambda r: sizes.append(len(r.post_data_buffer or b"")) if r.method == "POST" else None
+        )
+        page.goto(big_article_url)
+        page.wait_for_selector("#qa-question textarea", timeout=60_000)
+        for question in QUESTIONS_FOR_SIZE:
+            _ask(page, question)
+        page.locator("a.qa-open").first.click()
+        page.locator("#qa-article mark.qa-cite").wait_for(state="visible", timeout=30_000)
+        assert max(sizes) < 50_000, max(sizes)
+        print(f"largest request body after {len(QUESTIONS_FOR_SIZE)} questions: {max(sizes)} bytes")
+    finally:
+        browser.close()
+        manager.stop()
+
+
+QUESTIONS_FOR_SIZE = [
+    "Who lifted the ban?",
+    "Why was the export ban imposed in the first place?",
+    "When was the lifting of the ban announced?",
+    "Who is Eleanor Marsh?",
+    "What did she say about the decision?",
+    "Which hardware does the US government still protect?",
+    "How long had the ban been in place?",
+    "Which open-source alternatives did foreign enterprises turn to?",
+    "What must buyers sign under the new export licenses?",
+    "Where do the model weights physically sit?",
+]
 
 
 @needs_browser
@@ -127,16 +237,22 @@ def test_browser_hostile_article_text_runs_nothing(hostile_url):
         page.keyboard.press("Enter")
         page.wait_for_selector(".qa-card", timeout=60_000)
         card = page.locator(".qa-card").filter(has_text="zebra").first
-        card.locator("details.qa-article summary").click()
+        card.locator("a.qa-open").click()
+        page.locator("#qa-article mark.qa-cite").wait_for(state="visible", timeout=30_000)
         card.locator("mark.qa-highlight").first.hover()
         if page.locator("text=bold claims").count():
             page.locator("text=bold claims").first.hover()
         time.sleep(0.5)
-        shown = card.inner_text()
-        assert "<script>" in shown and "onerror" in shown  # shown as text
+        shown = page.locator(".qa-reply").first.inner_text() + page.locator("#qa-article").inner_text()
+        assert "<script>" in shown and "onerror" in shown and "onmouseover" in shown  # shown as text
         assert page.evaluate("window.__xss") is None
         assert dialogs == []
         assert page.locator(".qa-card script, .qa-card img, .qa-card a[href^='javascript']").count() == 0
+        assert (
+            page.locator("#qa-article script, #qa-article img, #qa-article a[href^='javascript']").count()
+            == 0
+        )
+        assert "<script>" in page.locator("#qa-article").inner_text()
     finally:
         browser.close()
         manager.stop()

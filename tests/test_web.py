@@ -1,0 +1,74 @@
+"""The reply and article HTML of the web UI, checked without a browser (tests/test_ui.py drives one)."""
+
+from __future__ import annotations
+
+import re
+
+from qa.models import Answer
+from qa.web import NOT_COVERED, RELATED_ONLY, answer_html, article_html, escape
+
+
+def _quotes(html: str) -> list[str]:
+    return re.findall(r"<span class='qa-quote[^']*'>(.*?)</span>", html)
+
+
+def test_an_answer_opens_with_the_highlighted_sentence_of_passage_one(engine):
+    answer = engine.ask("Who is Eleanor Marsh?")
+    html = answer_html(answer, turn=3)
+    assert answer.answered
+    lead = html.index("qa-lead")
+    assert lead < html.index("qa-card")  # the answer comes before the sources
+    assert _quotes(html)[0] == escape(answer.passages[0].highlight)
+    assert "href='#qa-card-3-1'>[1]</a>" in html and "id='qa-card-3-1'" in html
+    assert html.count("<mark class='qa-highlight'>") == len(answer.passages)
+
+
+def test_where_sources_differ_each_side_is_quoted(engine):
+    answer = engine.ask("Which president's administration lifted the ban?")
+    html = answer_html(answer, turn=1)
+    assert answer.conflicts
+    sides = {v.passages[0] for c in answer.conflicts for v in c.values if v.passages}
+    assert len(_quotes(html)) == len(sides | {0}) >= 2
+    assert html.count("class='qa-conflict'") == len(answer.conflicts)
+
+
+def test_refusals_say_so_first_and_show_no_answer_marks(engine):
+    off_topic = answer_html(engine.ask("How do I bake sourdough bread?"), turn=1)
+    assert off_topic.startswith(f"<div class='qa-reply' data-turn='1'><p class='qa-refusal'>{NOT_COVERED}")
+    related = engine.ask("What is Anthropic's current stock price?")
+    assert not related.answered and related.passages
+    html = answer_html(related, turn=2)
+    assert html.index(RELATED_ONLY) < html.index("qa-card")
+    assert "<mark" not in html and "qa-bar" not in html and "qa-lead" not in html
+    assert html.count("qa-card qa-muted") == len(related.passages)
+
+
+def test_a_sentence_with_its_own_quotation_mark_gets_no_second_one(engine):
+    answer = engine.ask("Who is Eleanor Marsh?")
+    first = answer.passages[0].highlight
+    assert first.startswith('"')  # the seed quotes her
+    assert "<span class='qa-quote qa-quote-own'>" in answer_html(answer, turn=1)
+    plain = answer.model_copy(
+        update={"passages": [answer.passages[0].model_copy(update={"highlight": first.strip('"')})]}
+    )
+    assert "<span class='qa-quote'>" in answer_html(plain, turn=1)
+
+
+def test_article_text_and_titles_are_inert(engine):
+    answer = engine.ask("Who lifted the ban?")
+    hostile = answer.passages[0].model_copy(
+        update={"title": "<script>alert(1)</script>", "text": "<img src=x onerror=alert(2)> **b**"}
+    )
+    html = answer_html(
+        Answer.model_validate({**answer.model_dump(), "passages": [hostile], "conflicts": []}), turn=1
+    )
+    assert "<script" not in html and "<img" not in html and "**" not in html
+
+
+def test_the_article_is_marked_at_the_cited_span(engine):
+    passage = engine.ask("Who is Eleanor Marsh?").passages[0]
+    doc = next(d for d in engine.documents if d.name == passage.doc)
+    html = article_html(doc, passage.start, passage.end)
+    marked = re.findall(r"<mark class='qa-cite'>(.*?)</mark>", html, flags=re.S)
+    assert marked and "Eleanor Marsh" in "".join(marked)
+    assert html.count("<mark") == len(marked)
