@@ -7,12 +7,13 @@ answer = QA.open().ask("Who lifted the ban?")
 from qa.config import Settings
 from qa.engine import QA
 from qa.errors import CorpusError, IndexFileError, IndexLockedError, ModelError, QAError, UsageError
-from qa.indexer import build_index
+from qa.indexer import Changes, build_index
 from qa.models import Answer, Conflict, ConflictValue, Document, Passage
 
 __all__ = [
     "QA",
     "Answer",
+    "Changes",
     "Conflict",
     "ConflictValue",
     "CorpusError",

@@ -116,7 +116,12 @@ def _parser() -> argparse.ArgumentParser:
     index = commands.add_parser(
         "index",
         help="build the index of the articles",
-        description="Read, clean, split and embed the articles; the new index replaces the old atomically.",
+        description="Read, clean, split and embed the articles; the new index replaces the old "
+        "atomically. Articles unchanged since the last build keep their vectors: only added and "
+        "changed ones are embedded.",
+    )
+    index.add_argument(
+        "--full", action="store_true", help="embed every article again instead of reusing the current index"
     )
     paths(index)
 
@@ -202,9 +207,10 @@ def _ask(args: argparse.Namespace) -> int:
 def _index(args: argparse.Namespace) -> int:
     from qa.indexer import build_index
 
-    manifest = build_index(_settings(args), warn=_warn)
+    manifest, changes = build_index(_settings(args), warn=_warn, full=args.full)
     articles = sum(1 for f in manifest.corpus if f.sha256)
     print(f"indexed {manifest.sentences} sentences from {articles} articles ({manifest.faiss_kind} index)")
+    print(changes.summary())
     return 0
 
 

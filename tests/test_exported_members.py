@@ -6,6 +6,7 @@ def test_the_public_api_is_pinned():
         [
             "QA",
             "Answer",
+            "Changes",
             "Conflict",
             "ConflictValue",
             "CorpusError",

@@ -93,9 +93,80 @@ def test_an_index_built_meanwhile_is_not_built_again(corpus, tmp_path):
     from qa import build_index
 
     settings = Settings(corpus=corpus, index_dir=tmp_path / "index")
-    first = build_index(settings, warn=lambda _: None, progress=False)
+    first, _ = build_index(settings, warn=lambda _: None, progress=False)
     build = store.current_build(settings.index_dir)
-    again = build_index(settings, warn=lambda _: None, progress=False, only_if_needed=True)
+    again, _ = build_index(settings, warn=lambda _: None, progress=False, only_if_needed=True)
     assert again == first and store.current_build(settings.index_dir) == build
-    rebuilt = build_index(settings, warn=lambda _: None, progress=False)
+    rebuilt, _ = build_index(settings, warn=lambda _: None, progress=False)
     assert store.current_build(settings.index_dir) != build and rebuilt.created_at >= first.created_at
+
+
+QUESTIONS_FOR_UPDATES = (
+    "Who lifted the ban?",
+    "Who is Eleanor Marsh?",
+    "When was the lifting of the ban announced?",
+    "What did the zebra council of Ruritania approve?",
+    "Which open-source alternatives did foreign enterprises turn to?",
+)
+
+
+def test_an_update_embeds_only_what_changed_and_answers_as_a_full_rebuild(corpus, tmp_path):
+    from qa import build_index
+
+    quiet = {"warn": lambda _: None, "progress": False}
+    settings = Settings(corpus=corpus, index_dir=tmp_path / "index")
+    aside = tmp_path / "002.txt"
+    shutil.move(corpus / "002_17632f222889c6ff.txt", aside)
+    _, first = build_index(settings, **quiet)
+    assert first.full and len(first.added) == 4
+
+    shutil.move(aside, corpus / "002_17632f222889c6ff.txt")  # added
+    with open(corpus / "004_85bf35164d9416cf.txt", "a", encoding="utf-8") as handle:  # changed
+        handle.write("\nThe zebra council of Ruritania approved the plan on Friday.\n")
+    (corpus / "001_25a242c555f2ca6b.txt").unlink()  # removed
+    _, changes = build_index(settings, **quiet)
+    assert changes == type(changes)(
+        added=("002_17632f222889c6ff.txt",),
+        changed=("004_85bf35164d9416cf.txt",),
+        removed=("001_25a242c555f2ca6b.txt",),
+        unchanged=("000_f9b306b4da719ccb.txt", "003_3739d69c4638959f.txt"),
+        full=False,
+    )
+    updated = QA.open(settings)
+    full_settings = Settings(corpus=corpus, index_dir=tmp_path / "full")
+    _, everything = build_index(full_settings, **quiet, full=True)
+    assert everything.full
+    rebuilt = QA.open(full_settings)
+
+    a, b = updated.stored, rebuilt.stored
+    assert a.documents == b.documents and (a.sentences == b.sentences).all()
+    assert (a.traits == b.traits).all() and a.lexical.vocabulary == b.lexical.vocabulary
+    # New articles go through the index's ONNX export, the full build through torch: equal to float noise.
+    assert abs(a.sentence_vectors.astype(float) - b.sentence_vectors.astype(float)).max() < 2e-3
+    assert abs(a.title_vectors.astype(float) - b.title_vectors.astype(float)).max() < 2e-3
+    for question in QUESTIONS_FOR_UPDATES:
+        x, y = updated.ask(question), rebuilt.ask(question)
+        assert [(p.doc, p.start, p.end) for p in x.passages] == [(p.doc, p.start, p.end) for p in y.passages]
+        assert x.answered == y.answered and x.reason == y.reason, question
+        assert all(abs(p.score - q.score) < 0.01 for p, q in zip(x.passages, y.passages, strict=True))
+
+
+def test_an_update_does_not_import_torch(corpus, tmp_path):
+    import subprocess
+    import sys
+
+    from qa import build_index
+
+    settings = Settings(corpus=corpus, index_dir=tmp_path / "index")
+    build_index(settings, warn=lambda _: None, progress=False)
+    (corpus / "new.txt").write_text("The zebra council of Ruritania approved the plan on Friday.")
+    script = (
+        "import sys; from pathlib import Path; from qa import Settings, build_index\n"
+        f"s = Settings(corpus=Path({str(corpus)!r}), index_dir=Path({str(settings.index_dir)!r}))\n"
+        "_, changes = build_index(s, warn=print, progress=False)\n"
+        "print(changes.summary()); print('torch' in sys.modules)\n"
+    )
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True)
+    assert done.stdout.splitlines()[-2:] == ["1 added, 0 changed, 0 removed, 5 unchanged", "False"]
+    assert "zebra" in QA.open(settings).ask("What did the zebra council approve?").passages[0].text
