@@ -221,7 +221,8 @@ def build_index(
         build = store.new_build_dir(settings.index_dir)
         try:
             if progress and fresh:
-                warn(f"embedding {len(fresh)} sentences from {len(fresh_docs)} articles")
+                articles = "article" if len(fresh_docs) == 1 else "articles"
+                warn(f"embedding {len(fresh)} sentences from {len(fresh_docs)} {articles}")
             dimension = 384 if reuse is None else reuse.vectors.shape[1]
             vectors = np.zeros((len(sentences), dimension), dtype=np.float32)
             sentence_vectors = np.zeros((len(sentences), dimension), dtype=np.float32)
