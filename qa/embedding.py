@@ -75,7 +75,11 @@ class SentenceTransformerEncoder:
         self.model_path = model_path
         self.threads = threads
         self._model = None
-        self.dimension = 384
+
+    @property
+    def dimension(self) -> int:
+        """The model's vector size (loads the model: the size is the model's, not ours to assume)."""
+        return int(self._load().get_embedding_dimension())
 
     def _load(self):
         if self._model is None:
@@ -88,7 +92,6 @@ class SentenceTransformerEncoder:
                 self._model = SentenceTransformer(str(self.model_path), device="cpu")
             except Exception as exc:  # many failure types from transformers
                 raise ModelError(f"cannot load the model from {self.model_path}: {exc}") from exc
-            self.dimension = int(self._model.get_embedding_dimension())
         return self._model
 
     def encode(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:

@@ -108,8 +108,7 @@ def _reusable_index(settings: Settings, fingerprint: str) -> store.StoredIndex |
         and m.max_tokens == settings.max_tokens
         and m.embed_context == settings.embed_context
         and m.corpus_path == str(settings.corpus.resolve())
-        and (previous.path / store.ONNX).is_file()
-    )
+    )  # its ONNX export is one of the files load() verified
     return previous if same else None
 
 
@@ -164,7 +163,7 @@ def _rows(mapping: dict[int, int]) -> tuple[np.ndarray, np.ndarray]:
 
 def _embed(encoder: SentenceTransformerEncoder | OnnxEncoder, texts: list[str], progress: bool) -> np.ndarray:
     if not texts:
-        return np.zeros((0, 384), dtype=np.float32)
+        return np.zeros((0, encoder.dimension), dtype=np.float32)
     if isinstance(encoder, SentenceTransformerEncoder):
         return encoder.encode(texts, progress=progress)
     # Batches of similar length: little padding, and memory bounded by the batch, not the corpus.
@@ -223,7 +222,7 @@ def build_index(
             if progress and fresh:
                 articles = "article" if len(fresh_docs) == 1 else "articles"
                 warn(f"embedding {len(fresh)} sentences from {len(fresh_docs)} {articles}")
-            dimension = 384 if reuse is None else reuse.vectors.shape[1]
+            dimension = encoder.dimension  # the same model as any reused vectors (same fingerprint)
             vectors = np.zeros((len(sentences), dimension), dtype=np.float32)
             sentence_vectors = np.zeros((len(sentences), dimension), dtype=np.float32)
             title_vectors = np.zeros((len(docs), dimension), dtype=np.float32)
