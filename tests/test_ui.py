@@ -164,6 +164,8 @@ def test_browser_examples_come_from_the_loaded_articles(tram_url):
         page = browser.new_page(viewport=VIEWPORTS["desktop"])
         page.goto(tram_url)
         page.wait_for_selector("#qa-question textarea", timeout=60_000)
+        # The examples render after the page's "Loading..." has gone: wait for them, not a fixed time.
+        page.get_by_text("Why the Eastbank tram costs what it costs").first.wait_for(timeout=30_000)
         page_text = page.inner_text("body")
         assert "City council approves Eastbank tram line" in page_text  # Gradio shortens long labels
         assert "Why the Eastbank tram costs what it costs" in page_text
