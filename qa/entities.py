@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -83,7 +83,11 @@ def _chunks(sentences: Sequence[Sentence], limit: int) -> Iterator[list[int]]:
 
 
 def tag_sentences(
-    docs: Sequence[Document], sentences: Sequence[Sentence], batch_size: int = 64, limit: int = 10_000
+    docs: Sequence[Document],
+    sentences: Sequence[Sentence],
+    batch_size: int = 64,
+    limit: int = 10_000,
+    on_tagged: Callable[[int], None] | None = None,
 ) -> np.ndarray:
     """One int32 label mask per sentence: runs of sentences are tagged together (an entity keeps
     its context), and each entity marks the sentences it falls in."""
@@ -101,4 +105,6 @@ def tag_sentences(
             for i in members:
                 if sentences[i].start < end and start < sentences[i].end:
                     masks[i] |= bit
+        if on_tagged is not None:
+            on_tagged(len(members))
     return masks

@@ -16,6 +16,8 @@ DEV = ROOT.parent / "shared" / "eval" / "dev.jsonl"
 DEV_COPY = ROOT / "tests" / "data" / "dev.jsonl"
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+# The model's ONNX export is cached between runs inside the checkout, not in the user's ~/.cache.
+os.environ.setdefault("QA_CACHE_DIR", str(ROOT / "build" / "qa-cache"))
 
 
 def dev_questions_path() -> Path:

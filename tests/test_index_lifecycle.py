@@ -170,3 +170,48 @@ def test_an_update_does_not_import_torch(corpus, tmp_path):
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True)
     assert done.stdout.splitlines()[-2:] == ["1 added, 0 changed, 0 removed, 5 unchanged", "False"]
     assert "zebra" in QA.open(settings).ask("What did the zebra council approve?").passages[0].text
+
+
+def test_a_full_build_with_the_encoder_cached_does_not_import_torch(corpus, tmp_path):
+    import subprocess
+    import sys
+
+    from qa import build_index
+
+    cache = tmp_path / "cache"
+    build_index(Settings(corpus=corpus, index_dir=tmp_path / "first", cache_dir=cache), lambda _: None, False)
+    (export,) = cache.glob("encoders/*/encoder.onnx")
+    script = (
+        "import sys; from pathlib import Path; from qa import Settings, build_index\n"
+        f"s = Settings(corpus=Path({str(corpus)!r}), index_dir=Path({str(tmp_path / 'second')!r}),"
+        f" cache_dir=Path({str(cache)!r}))\n"
+        "_, changes = build_index(s, warn=print, progress=False, full=True)\n"
+        "print(changes.summary()); print('torch' in sys.modules)\n"
+    )
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True)
+    assert done.stdout.splitlines()[-2:] == [
+        "full build: 5 added, 0 changed, 0 removed, 0 unchanged",
+        "False",
+    ]
+    assert list(cache.glob("encoders/*/encoder.onnx")) == [export]  # one export per model
+    first = Settings(corpus=corpus, index_dir=tmp_path / "first", cache_dir=cache)
+    second = first.model_copy(update={"index_dir": tmp_path / "second"})
+    question = "Who lifted the ban?"
+    assert QA.open(second).ask(question).passages == QA.open(first).ask(question).passages
+
+
+def test_a_damaged_cached_encoder_is_exported_again(corpus, tmp_path):
+    from qa import build_index
+
+    cache = tmp_path / "cache"
+    settings = Settings(corpus=corpus, index_dir=tmp_path / "index", cache_dir=cache)
+    build_index(settings, lambda _: None, False)
+    (export,) = cache.glob("encoders/*/encoder.onnx")
+    export.unlink()  # the index keeps its own link to the file; the cache gets a damaged one
+    export.write_bytes(b"not an onnx graph")
+    said: list[str] = []
+    build_index(settings, said.append, progress=False, full=True)
+    assert any("damaged; exporting it again" in line for line in said)
+    assert export.stat().st_size > 1_000_000
+    assert "ban" in QA.open(settings).ask("Who lifted the ban?").passages[0].text
