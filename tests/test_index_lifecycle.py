@@ -89,6 +89,27 @@ def test_large_corpora_get_an_ivf_index_that_answers_the_same(corpus, tmp_path, 
         assert approximate.ask(question).passages[0].text == engine.ask(question).passages[0].text
 
 
+def test_an_update_of_an_ivf_index_keeps_its_trained_lists(corpus, tmp_path):
+    import faiss
+
+    from qa import build_index
+
+    settings = Settings(corpus=corpus, index_dir=tmp_path / "index", exact_limit=100)
+    build_index(settings, warn=lambda _: None, progress=False)
+    before = store.load(settings.index_dir).vectors
+    (corpus / "zebra.txt").write_text("The zebra council of Ruritania approved the tram plan on Friday.")
+    _, changes = build_index(settings, warn=lambda _: None, progress=False)
+    after = store.load(settings.index_dir).vectors
+    assert changes.added == ("zebra.txt",) and after.ntotal == before.ntotal + 1
+    centroids = [
+        faiss.extract_index_ivf(i).quantizer.reconstruct_n(0, faiss.extract_index_ivf(i).nlist)
+        for i in (before, after)
+    ]
+    assert (centroids[0] == centroids[1]).all()  # not trained again
+    answer = QA.open(settings).ask("What did the zebra council approve?")
+    assert "zebra" in answer.passages[0].text
+
+
 def test_an_index_built_meanwhile_is_not_built_again(corpus, tmp_path):
     from qa import build_index
 
