@@ -6,19 +6,16 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from qa.text import MONTHS, NUMBER_WORDS, WEEKDAYS
+
 AnswerType = Literal["date", "duration", "quantity", "person", "place", "reason", "definition"]
 
-_NUMBER_WORDS = (
-    "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|"
-    "hundred|hundreds|thousand|thousands|million|millions|billion|billions|trillion|dozen|several|few"
-)
-_MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
-_WEEKDAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+_NUMBER_WORDS = f"{NUMBER_WORDS}|several|few"  # vague amounts answer "how many" too
 
 PATTERNS: dict[str, re.Pattern[str]] = {
     "date": re.compile(
-        rf"\b(({_MONTHS})\s+\d{{1,2}}|\d{{1,2}}\s+({_MONTHS})|({_MONTHS})\s+\d{{4}}|(in|since|by|of)\s+(19|20)\d{{2}}|"
-        rf"{_WEEKDAYS}|yesterday|today|tonight|last (week|month|year)|(days?|weeks?|months?|years?) ago)\b",
+        rf"\b(({MONTHS})\s+\d{{1,2}}|\d{{1,2}}\s+({MONTHS})|({MONTHS})\s+\d{{4}}|(in|since|by|of)\s+(19|20)\d{{2}}|"
+        rf"{WEEKDAYS}|yesterday|today|tonight|last (week|month|year)|(days?|weeks?|months?|years?) ago)\b",
         re.IGNORECASE,
     ),
     "duration": re.compile(

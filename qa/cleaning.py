@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 
 from qa.models import Paragraph, Segment
-from qa.text import sentence_spans
+from qa.text import MONTH_ABBREVIATIONS, MONTHS, sentence_spans
 
 # The line breaks str.splitlines() knows.
 _LINE_BREAK = re.compile(r"\r\n|[\r\n\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
@@ -21,10 +21,7 @@ _NAV_WORDS = re.compile(
     re.IGNORECASE,
 )
 _READ_TIME = re.compile(r"\b\d+\s*(min|minute)s?\s+read\b", re.IGNORECASE)
-_MONTHS = (
-    "january|february|march|april|may|june|july|august|september|october|november|december|"
-    "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
-)
+_MONTHS = f"{MONTHS}|{MONTH_ABBREVIATIONS}"
 _DATE = re.compile(
     rf"\b(\d{{1,2}}\s+(?:{_MONTHS})\.?\s+\d{{4}}|(?:{_MONTHS})\.?\s+\d{{1,2}},?\s+\d{{4}}|\d{{4}}-\d{{2}}-\d{{2}})\b",
     re.IGNORECASE,

@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from typing import Literal
 
 from qa.models import Conflict, ConflictValue, Passage
+from qa.text import MONTHS, NUMBER_WORDS
 
 _ADMINISTRATION = re.compile(
     r"\b(?:President\s+)?(?:[A-Z][a-z]+\s+)?([A-Z][a-z]+)(?:['’]s)?\s+administration\b|\bPresident\s+(?:[A-Z][a-z]+\s+)?([A-Z][a-z]+)\b"
 )
-_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
 _DATE = re.compile(
-    rf"\b(?:({_MONTHS})\s+(\d{{1,2}}),?\s+(\d{{4}})|(\d{{1,2}})\s+({_MONTHS})\s+(\d{{4}}))\b"
+    rf"\b(?:({MONTHS})\s+(\d{{1,2}}),?\s+(\d{{4}})|(\d{{1,2}})\s+({MONTHS})\s+(\d{{4}}))\b"
     r"|\b(?:late\s+|early\s+|on\s+)?(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|yesterday|today)\b",
     re.IGNORECASE,
 )
@@ -30,8 +30,7 @@ _FULL = re.compile(
     re.IGNORECASE,
 )
 _NUMBER_UNIT = re.compile(
-    r"\b(\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|eighteen|hundreds?|"
-    r"thousands?|millions?|billions?)\s+(?:of\s+)?(days?|weeks?|months?|years?|dollars|percent|employees|people)\b",
+    rf"\b(\d[\d,.]*|{NUMBER_WORDS})\s+(?:of\s+)?(days?|weeks?|months?|years?|dollars|percent|employees|people)\b",
     re.IGNORECASE,
 )
 

@@ -66,3 +66,15 @@ STOPWORDS = frozenset(
 def content_words(text: str) -> list[str]:
     """Word tokens without stop words: what a question is about."""
     return [w for w in words(text) if w not in STOPWORDS]
+
+
+# Calendar and number words for the date and amount patterns of cleaning, answer types and
+# conflicts (each compiles them case-insensitively, as "a|b|c" alternations).
+MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
+MONTH_ABBREVIATIONS = "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
+WEEKDAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+NUMBER_WORDS = (
+    "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
+    "sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|"
+    "hundreds?|thousands?|millions?|billions?|trillions?|dozens?"
+)
