@@ -1,8 +1,3 @@
-import os
-
-# Idle OpenMP workers (FAISS) sleep instead of spinning between questions; set before any import.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-
-from qa.cli import entry_point  # noqa: E402
+from qa.cli import entry_point
 
 entry_point()
