@@ -5,12 +5,14 @@ from __future__ import annotations
 import os
 import statistics
 import subprocess
+import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
+sys.path.insert(0, str(ROOT))  # `tests.serving` starts the web UI for the benchmarks as for the tests
 
 
 def run_timed(command: Sequence[str], env: dict[str, str] | None = None) -> tuple[float, float]:

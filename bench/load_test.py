@@ -8,15 +8,14 @@ Run: .venv/bin/python bench/load_test.py [--clients 32] [--seconds 60] [--json]
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
-import os
-import socket
-import subprocess
-import sys
 import threading
 import time
 
 from common import ROOT, median, percentile, table
+
+from tests.serving import running_app
 
 QUESTIONS = [
     ("Who lifted the ban?", []),
@@ -28,29 +27,6 @@ QUESTIONS = [
 ]
 
 
-def start_app() -> tuple[subprocess.Popen, str]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    app = subprocess.Popen(
-        [sys.executable, "app.py", "--port", str(port)],
-        cwd=ROOT,
-        env={**os.environ, "HF_HUB_OFFLINE": "1"},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.time() + 180
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return app, f"http://127.0.0.1:{port}/"
-        except OSError:
-            if time.time() > deadline or app.poll() is not None:
-                app.kill()
-                raise SystemExit("the UI did not start") from None
-            time.sleep(0.3)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--clients", type=int, default=32)
@@ -59,7 +35,8 @@ def main() -> None:
     args = parser.parse_args()
     from gradio_client import Client
 
-    app, url = start_app()
+    serving = contextlib.ExitStack()
+    url = serving.enter_context(running_app(ROOT / "seeds", ROOT / "index", quiet=True)).url
     latencies: list[float] = []
     errors: list[str] = []
     sent = [0]
@@ -98,8 +75,7 @@ def main() -> None:
     for t in threads:
         t.join(timeout=args.seconds + 120)
     elapsed = time.perf_counter() - started
-    app.terminate()
-    app.wait(timeout=30)
+    serving.close()
     result = {
         "clients": args.clients,
         "seconds": round(elapsed, 1),

@@ -6,63 +6,24 @@ Run: .venv/bin/python bench/ui_latency.py
 
 from __future__ import annotations
 
-import os
-import socket
 import statistics
-import subprocess
-import sys
 import time
-from pathlib import Path
 
+from common import ROOT
 from playwright.sync_api import sync_playwright
 
-ROOT = Path(__file__).resolve().parents[1]
-QUESTIONS = [
-    "Who lifted the ban?",
-    "Why was the export ban imposed in the first place?",
-    "When was the lifting of the ban announced?",
-    "Who is Eleanor Marsh?",
-    "What did she say about the decision?",
-    "Which hardware does the US government still protect?",
-    "How long had the ban been in place?",
-    "Which open-source alternatives did foreign enterprises turn to?",
-    "How do I bake sourdough bread?",
-    "What must buyers sign under the new export licenses?",
-]
+from tests.serving import CHAT_SESSION, CHROMIUM, CHROMIUM_ARGS, running_app
 
 
 def main() -> None:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
-    app = subprocess.Popen(
-        [sys.executable, "app.py", "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.time() + 180
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if time.time() > deadline:
-                    raise SystemExit("the UI did not start") from None
-                time.sleep(0.3)
+    with running_app(ROOT / "seeds", ROOT / "index", quiet=True) as app:
         times = []
         with sync_playwright() as p:
-            browser = p.chromium.launch(
-                executable_path="/usr/bin/chromium",
-                args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"],
-            )
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             page = browser.new_page()
-            page.goto(f"http://127.0.0.1:{port}/")
+            page.goto(app.url)
             page.wait_for_selector("#qa-question textarea", timeout=60_000)
-            for question in QUESTIONS:
+            for question in CHAT_SESSION:
                 replies = page.locator("#qa-chat .qa-reply").count()
                 page.fill("#qa-question textarea", question)
                 start = time.perf_counter()
@@ -75,9 +36,6 @@ def main() -> None:
                 times.append((time.perf_counter() - start) * 1000)
                 time.sleep(1.0)  # spaced out, as a person asks
             browser.close()
-    finally:
-        app.terminate()
-        app.wait()
     times.sort()
     print("| questions | median ms | p90 ms | min ms | max ms |")
     print("| --- | --- | --- | --- | --- |")

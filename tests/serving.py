@@ -1,9 +1,11 @@
-"""Start the real web UI (`app.py`) on a free port for a test, and read what it logged."""
+"""Start the real web UI (`app.py`) on a free port, and read what it logged; shared by the tests and
+the benchmarks under bench/ (which put the checkout on sys.path to import it)."""
 
 from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -13,6 +15,30 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"  # Debian's: Playwright downloads none here
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+# A chat of ten questions on the seeds, follow-ups and an off-topic one included.
+CHAT_SESSION = [
+    "Who lifted the ban?",
+    "Why was the export ban imposed in the first place?",
+    "When was the lifting of the ban announced?",
+    "Who is Eleanor Marsh?",
+    "What did she say about the decision?",
+    "Which hardware does the US government still protect?",
+    "How long had the ban been in place?",
+    "Which open-source alternatives did foreign enterprises turn to?",
+    "How do I bake sourdough bread?",
+    "What must buyers sign under the new export licenses?",
+]
 
 
 def free_port() -> int:
@@ -35,7 +61,10 @@ class RunningApp:
 
 
 @contextlib.contextmanager
-def running_app(corpus: Path, index_dir: Path, timeout: float = 180) -> Iterator[RunningApp]:
+def running_app(
+    corpus: Path, index_dir: Path, timeout: float = 180, quiet: bool = False
+) -> Iterator[RunningApp]:
+    """The app serving `corpus`; quiet discards its output (a long benchmark would fill the pipe)."""
     port = free_port()
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False"}
     command = [
@@ -48,9 +77,8 @@ def running_app(corpus: Path, index_dir: Path, timeout: float = 180) -> Iterator
         "--index-dir",
         str(index_dir),
     ]
-    process = subprocess.Popen(
-        command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
+    output = subprocess.DEVNULL if quiet else subprocess.PIPE
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT, text=True)
     app = RunningApp(f"http://127.0.0.1:{port}/", process)
     deadline = time.time() + timeout
     try:

@@ -11,19 +11,9 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT, SEEDS
-from tests.serving import running_app
+from tests.serving import CHAT_SESSION, CHROMIUM, CHROMIUM_ARGS, running_app
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = ROOT / "tests" / "artifacts"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 needs_browser = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")
 
 HOSTILE = """Hostile article about the zebra treaty
@@ -201,29 +191,15 @@ def test_browser_requests_stay_small_as_the_chat_grows(big_article_url):
         )
         page.goto(big_article_url)
         page.wait_for_selector("#qa-question textarea", timeout=60_000)
-        for question in QUESTIONS_FOR_SIZE:
+        for question in CHAT_SESSION:
             _ask(page, question)
         page.locator("a.qa-open").first.click()
         page.locator("#qa-article mark.qa-cite").wait_for(state="visible", timeout=30_000)
         assert max(sizes) < 50_000, max(sizes)
-        print(f"largest request body after {len(QUESTIONS_FOR_SIZE)} questions: {max(sizes)} bytes")
+        print(f"largest request body after {len(CHAT_SESSION)} questions: {max(sizes)} bytes")
     finally:
         browser.close()
         manager.stop()
-
-
-QUESTIONS_FOR_SIZE = [
-    "Who lifted the ban?",
-    "Why was the export ban imposed in the first place?",
-    "When was the lifting of the ban announced?",
-    "Who is Eleanor Marsh?",
-    "What did she say about the decision?",
-    "Which hardware does the US government still protect?",
-    "How long had the ban been in place?",
-    "Which open-source alternatives did foreign enterprises turn to?",
-    "What must buyers sign under the new export licenses?",
-    "Where do the model weights physically sit?",
-]
 
 
 @needs_browser
