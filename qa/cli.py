@@ -11,11 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from qa.errors import QAError, UsageError
-
-
-def _warn(message: str) -> None:
-    print(f"qa: {message}", file=sys.stderr, flush=True)
-
+from qa.progress import to_stderr as _warn
 
 _FLAGS = {"corpus": "--corpus", "index_dir": "--index-dir", "top_k": "-k", "host": "--host", "port": "--port"}
 
@@ -243,7 +239,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return handler(args)
     except QAError as exc:
         _warn(f"error: {exc}")
-        return exc.exit_code
+        return 2 if isinstance(exc, UsageError) else 1  # 2: wrong usage, as argparse exits
     except BrokenPipeError:
         # The reader (e.g. `head`) went away: stop quietly, as other command-line tools do.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import re
-import sys
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -25,7 +24,8 @@ from qa.features import (
 )
 from qa.followup import resolve_query
 from qa.lexical import top_positive
-from qa.models import Answer, Document, Passage
+from qa.models import Answer, Document, NoAnswerReason, Passage
+from qa.progress import Warn, to_stderr
 from qa.ranking import Models, load_models
 from qa.search import Hit, Span, distinct, diversify, group_passages, make_passage
 from qa.store import StoredIndex
@@ -33,14 +33,10 @@ from qa.store import StoredIndex
 if TYPE_CHECKING:
     from qa.embedding import OnnxEncoder
 
-NOTHING_RELEVANT = "nothing relevant"
-RELATED_ONLY = "related passages only"
+NOTHING_RELEVANT: NoAnswerReason = "nothing relevant"
+RELATED_ONLY: NoAnswerReason = "related passages only"
 
 _ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-_]")
-
-
-def _stderr(message: str) -> None:
-    print(f"qa: {message}", file=sys.stderr)
 
 
 def clean_question(question: str, max_chars: int, what: str = "the question") -> str:
@@ -116,7 +112,7 @@ class QA:
         self._table = stored.table
 
     @classmethod
-    def open(cls, settings: Settings | None = None, warn: Callable[[str], None] = _stderr) -> QA:
+    def open(cls, settings: Settings | None = None, warn: Warn = to_stderr) -> QA:
         """Load the index of `settings` (default: Settings()), building or refreshing it first if needed."""
         from qa.indexer import open_index
 

@@ -4,13 +4,9 @@
 class QAError(Exception):
     """Base of every error qa reports to a user."""
 
-    exit_code = 1
-
 
 class UsageError(QAError):
     """The question or an option is not usable as given."""
-
-    exit_code = 2
 
 
 class CorpusError(QAError):

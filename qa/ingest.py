@@ -5,13 +5,13 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from qa.cleaning import clean, first_sentence
 from qa.errors import CorpusError
 from qa.models import Document, IndexedFile
+from qa.progress import Warn
 
 SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
 # A news article is tens of kilobytes; a file past this is a dump or a mistake, and embedding it would
@@ -20,8 +20,6 @@ MAX_FILE_BYTES = 5 * 1024 * 1024
 # Past this an article is indexed with a warning: at about 240 sentences a second on two cores, it
 # alone takes minutes.
 LARGE_FILE_BYTES = 512 * 1024
-
-Warn = Callable[[str], None]
 
 
 @dataclass(frozen=True)

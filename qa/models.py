@@ -99,16 +99,18 @@ class Conflict(_Frozen):
     note: str
 
 
+# Why a question got no answer: nothing in the articles is about it, or passages are about it but
+# none answers it (they are shown, marked as not an answer). Empty for an answer.
+NoAnswerReason = Literal["", "nothing relevant", "related passages only"]
+
+
 class Answer(_Frozen):
     """The reply to one question: `model_dump_json()` is what `--json` prints."""
 
     question: str
     answered: bool
     passages: tuple[Passage, ...]
-    reason: str = Field(
-        default="",
-        description="why there is no answer: 'nothing relevant' or 'related passages only'",
-    )
+    reason: NoAnswerReason = Field(default="", description="why there is no answer; empty when answered")
     conflicts: tuple[Conflict, ...] = ()
     query: str = Field(default="", description="the query actually searched (follow-ups widened)")
 

@@ -1,9 +1,21 @@
-"""Progress lines for long builds: what is done, the rate, and the time left."""
+"""Lines for the person running qa: warnings, and progress of long builds (done, rate, time left).
+
+The library writes them through a `Warn` callable its caller passes (the CLI prints them to stderr,
+tests collect them in a list), rather than through a global logging configuration.
+"""
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Callable
+
+Warn = Callable[[str], None]
+
+
+def to_stderr(message: str) -> None:
+    """The default Warn: one line on stderr."""
+    print(f"qa: {message}", file=sys.stderr, flush=True)
 
 
 def _duration(seconds: float) -> str:
@@ -16,9 +28,11 @@ def _duration(seconds: float) -> str:
 
 class Progress:
     """Counts work done and says so at most every `every` seconds, e.g.
-    "embedding: 6,400 of 21,000 sentences (30%), 820 a second, about 18 s left".
+    "embedding: 6,400 of 21,000 texts (30%), 820 a second, about 18 s left".
 
-    Short steps print nothing: a line only appears once a step has run for `every` seconds.
+    Short steps print nothing: a line only appears once a step has run for `every` seconds. When
+    items differ in cost (texts are embedded shortest first), `advance` is given each batch's
+    `work` (its characters) and the time left comes from work, not from the count of items.
     """
 
     def __init__(
@@ -26,9 +40,10 @@ class Progress:
         step: str,
         total: int,
         unit: str,
-        say: Callable[[str], None] | None,
-        every: float = 5.0,
+        say: Warn | None,
+        every: float = 10.0,
         clock: Callable[[], float] = time.monotonic,
+        total_work: float | None = None,
     ) -> None:
         self.step, self.total, self.unit, self.say, self.every, self.clock = (
             step,
@@ -39,16 +54,20 @@ class Progress:
             clock,
         )
         self.done = 0
+        self.total_work, self.work = total_work, 0.0
         self.started = self.last = clock()
 
-    def advance(self, count: int) -> None:
+    def advance(self, count: int, work: float | None = None) -> None:
         self.done += count
+        self.work += count if work is None else work
         now = self.clock()
         if self.say is None or now - self.last < self.every or self.done >= self.total:
             return
         self.last = now
-        rate = self.done / max(now - self.started, 1e-9)
-        left = (self.total - self.done) / rate if rate > 0 else float("inf")
+        elapsed = max(now - self.started, 1e-9)
+        rate = self.done / elapsed
+        total_work = self.total if self.total_work is None else self.total_work
+        left = (total_work - self.work) * elapsed / self.work if self.work > 0 else float("inf")
         self.say(
             f"{self.step}: {self.done:,} of {self.total:,} {self.unit} ({self.done / self.total:.0%}), "
             f"{rate:,.0f} a second, about {_duration(left)} left"

@@ -1,0 +1,38 @@
+"""Progress lines of long builds, with a fake clock."""
+
+from __future__ import annotations
+
+from qa.progress import Progress
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_short_steps_print_nothing_and_long_ones_say_done_rate_and_time_left():
+    clock, said = Clock(), []
+    progress = Progress("embedding", 1000, "texts", said.append, every=10, clock=clock, total_work=10_000)
+    clock.now = 5
+    progress.advance(100, work=500)
+    assert said == []  # not yet 10 s
+    clock.now = 20
+    progress.advance(100, work=500)  # 1,000 of 10,000 characters in 20 s: 180 s left, though 20% of texts
+    assert said == ["embedding: 200 of 1,000 texts (20%), 10 a second, about 3 min left"]
+    clock.now = 25
+    progress.advance(100, work=500)
+    assert len(said) == 1  # at most one line every 10 s
+    clock.now = 200
+    progress.advance(700, work=8500)
+    progress.finish()
+    assert said[-1] == "embedding: 1,000 texts in 3 min (5 a second)"
+
+
+def test_without_a_listener_nothing_is_said():
+    progress = Progress("tagging entities", 10, "sentences", None, every=0)
+    progress.advance(5)
+    progress.finish()
+    assert progress.done == 5
