@@ -13,6 +13,13 @@ CountTokens = Callable[[str], int]
 SPECIAL_TOKENS = 2
 
 
+def _prime(count: CountTokens, texts: Sequence[str]) -> None:
+    """Let a batch-capable counter (qa.embedding.TokenCounter) count these texts in one go."""
+    prime = getattr(count, "prime", None)
+    if prime is not None:
+        prime(texts)
+
+
 def _split_long(text: str, start: int, end: int, limit: int, count: CountTokens) -> list[tuple[int, int]]:
     """Cut a span that is over the token limit at word boundaries into pieces within it."""
     if count(text[start:end]) <= limit:
@@ -42,6 +49,16 @@ def _split_long(text: str, start: int, end: int, limit: int, count: CountTokens)
 def split_sentences(docs: Sequence[Document], max_tokens: int, count: CountTokens) -> list[Sentence]:
     """Every searchable sentence of every article, each within the model's token window."""
     limit = max_tokens - SPECIAL_TOKENS
+    _prime(
+        count,
+        [
+            doc.text[s:e]
+            for doc in docs
+            for paragraph in doc.paragraphs
+            if not paragraph.heading
+            for s, e in sentence_spans(doc.text, paragraph.start, paragraph.end)
+        ],
+    )
     units: list[Sentence] = []
     for doc_index, doc in enumerate(docs):
         for paragraph in doc.paragraphs:
@@ -63,7 +80,7 @@ def embedding_texts(
     Context is dropped where it would push the sentence past the model's window.
     """
     limit = max_tokens - SPECIAL_TOKENS
-    texts = []
+    joined: list[tuple[str, str, bool]] = []  # (with context, alone, has context)
     for i, unit in enumerate(units):
         doc = docs[unit.doc]
         sentence = doc.text[unit.start : unit.end]
@@ -79,11 +96,11 @@ def embedding_texts(
             heading = _heading_before(doc, unit.paragraph)
             if heading:
                 before = [heading]
-        text = " ".join([*before, sentence])
-        if before and count(text) > limit:
-            text = sentence
-        texts.append(text)
-    return texts
+        joined.append((" ".join([*before, sentence]), sentence, bool(before)))
+    _prime(count, [text for text, _, has_context in joined if has_context])
+    return [
+        sentence if has_context and count(text) > limit else text for text, sentence, has_context in joined
+    ]
 
 
 def _heading_before(doc: Document, paragraph: int) -> str | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -82,15 +82,35 @@ def load_tokenizer(path: Path, max_tokens: int) -> Tokenizer:
     return tokenizer
 
 
-def token_counter(tokenizer: Tokenizer) -> Callable[[str], int]:
-    """Word pieces in a text, without [CLS]/[SEP] and without truncation."""
+class TokenCounter:
+    """Word pieces in a text, without [CLS]/[SEP] and without truncation.
 
-    def count(text: str) -> int:
-        return len(tokenizer.encode(text, add_special_tokens=False).ids)
+    `prime` counts many texts in one batch (the tokenizer's Rust threads, ~10x faster than one call
+    per text) and remembers them, so the chunker's many single calls cost a dictionary lookup.
+    """
 
-    tokenizer.no_truncation()
-    tokenizer.no_padding()  # the shipped tokenizer.json pads to 128
-    return count
+    def __init__(self, tokenizer: Tokenizer) -> None:
+        tokenizer.no_truncation()
+        tokenizer.no_padding()  # the shipped tokenizer.json pads to 128
+        self._tokenizer = tokenizer
+        self._known: dict[str, int] = {}
+
+    def __call__(self, text: str) -> int:
+        known = self._known.get(text)
+        if known is None:
+            known = len(self._tokenizer.encode(text, add_special_tokens=False).ids)
+        return known
+
+    def prime(self, texts: Sequence[str]) -> None:
+        new = [t for t in dict.fromkeys(texts) if t not in self._known]
+        for text, encoding in zip(
+            new, self._tokenizer.encode_batch(new, add_special_tokens=False), strict=True
+        ):
+            self._known[text] = len(encoding.ids)
+
+
+def token_counter(tokenizer: Tokenizer) -> TokenCounter:
+    return TokenCounter(tokenizer)
 
 
 class SentenceTransformerEncoder:

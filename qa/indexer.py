@@ -29,7 +29,7 @@ from qa.embedding import (
 )
 from qa.entities import tag_sentences
 from qa.errors import IndexFileError, ModelError
-from qa.ingest import corpus_changed, list_corpus, read_corpus
+from qa.ingest import corpus_changed, list_corpus, read_corpus, reader_fingerprint
 from qa.lexical import LexicalIndex
 from qa.models import Document, Manifest, Sentence
 from qa.progress import Progress, Warn, to_stderr
@@ -240,7 +240,10 @@ def build_index(
         if only_if_needed and (current := _current_manifest(settings)) is not None:
             return current, Changes(unchanged=tuple(f.name for f in current.corpus if f.sha256), full=False)
         previous = None if full else _reusable_index(settings, fingerprint)
-        docs, seen = read_corpus(settings.corpus, warn)
+        reader = reader_fingerprint()
+        same_reader = previous is not None and previous.manifest.reader_fingerprint == reader
+        known = {d.name: d for d in previous.documents} if same_reader and previous else None
+        docs, seen = read_corpus(settings.corpus, warn, known)
         tokenizer_file = path / "tokenizer.json"
         count = token_counter(load_tokenizer(tokenizer_file, settings.max_tokens))
         sentences = split_sentences(docs, settings.max_tokens, count)
@@ -329,6 +332,7 @@ def build_index(
                 faiss_kind=kind,
                 corpus_path=str(settings.corpus.resolve()),
                 corpus=tuple(seen),
+                reader_fingerprint=reader,
                 files=store.file_checksums(build),
                 sentences=len(sentences),
                 created_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),

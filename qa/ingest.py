@@ -5,6 +5,8 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import re
+import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -141,8 +143,23 @@ def readable_name(name: str) -> str | None:
     return phrase[:1].upper() + phrase[1:]
 
 
-def read_document(f: CorpusFile) -> tuple[Document, IndexedFile]:
-    """Read and clean one article; raises CorpusError when it cannot be used."""
+def reader_fingerprint() -> str:
+    """Identifies the code that turns a file into a Document (this module, cleaning, text): an index
+    made by the same code can hand its documents on for files whose bytes did not change."""
+    from qa import cleaning, text
+
+    digest = hashlib.sha256()
+    for module in (sys.modules[__name__], cleaning, text):
+        digest.update(Path(module.__file__ or "").read_bytes())
+    return digest.hexdigest()
+
+
+def read_document(f: CorpusFile, known: Mapping[str, Document] | None = None) -> tuple[Document, IndexedFile]:
+    """Read and clean one article; raises CorpusError when it cannot be used.
+
+    `known` holds documents made from earlier versions of the folder by the same code: one whose
+    sha256 matches the file's bytes is taken as it is (cleaning is most of an update's time).
+    """
     try:
         st = f.path.stat()
         if st.st_size > MAX_FILE_BYTES:
@@ -150,6 +167,11 @@ def read_document(f: CorpusFile) -> tuple[Document, IndexedFile]:
         data = f.path.read_bytes()
     except OSError as exc:
         raise CorpusError(f"{f.name}: cannot be read ({exc.strerror or exc})") from exc
+    sha = hashlib.sha256(data).hexdigest()
+    entry = IndexedFile(name=f.name, size=st.st_size, mtime_ns=st.st_mtime_ns, sha256=sha)
+    earlier = known.get(f.name) if known is not None else None
+    if earlier is not None and earlier.sha256 == sha:
+        return earlier, entry
     raw = _decode(data, f.name)
     suffix = f.path.suffix.lower()
     page = None
@@ -160,7 +182,6 @@ def read_document(f: CorpusFile) -> tuple[Document, IndexedFile]:
     cleaned = clean(raw, markdown=suffix in (".md", ".markdown"))
     if not cleaned.text.strip():
         raise CorpusError(f"{f.name}: no text after cleaning")
-    sha = hashlib.sha256(data).hexdigest()
     doc = Document(
         name=f.name,
         title=cleaned.title
@@ -174,10 +195,12 @@ def read_document(f: CorpusFile) -> tuple[Document, IndexedFile]:
         paragraphs=cleaned.paragraphs,
         sha256=sha,
     )
-    return doc, IndexedFile(name=f.name, size=st.st_size, mtime_ns=st.st_mtime_ns, sha256=sha)
+    return doc, entry
 
 
-def read_corpus(corpus: Path, warn: Warn) -> tuple[list[Document], list[IndexedFile]]:
+def read_corpus(
+    corpus: Path, warn: Warn, known: Mapping[str, Document] | None = None
+) -> tuple[list[Document], list[IndexedFile]]:
     """Every usable article of the folder, and every file seen (skipped ones with an empty sha256).
 
     Each unusable file is skipped with a warning naming it; the rest is indexed.
@@ -191,7 +214,7 @@ def read_corpus(corpus: Path, warn: Warn) -> tuple[list[Document], list[IndexedF
                 megabytes = size / 1024 / 1024
                 warn(f"{f.name} is {megabytes:.1f} MB, longer than any news article: indexing takes minutes")
         try:
-            doc, entry = read_document(f)
+            doc, entry = read_document(f, known)
         except CorpusError as exc:
             warn(f"skipped {exc}")
             stat = stat_corpus([f]).get(f.name)

@@ -236,3 +236,24 @@ def test_a_damaged_cached_encoder_is_exported_again(corpus, tmp_path):
     assert any("damaged; exporting it again" in line for line in said)
     assert export.stat().st_size > 1_000_000
     assert "ban" in QA.open(settings).ask("Who lifted the ban?").passages[0].text
+
+
+def test_an_update_cleans_only_new_files_unless_the_reading_code_changed(corpus, tmp_path, monkeypatch):
+    from qa import build_index, indexer, ingest
+
+    settings = Settings(corpus=corpus, index_dir=tmp_path / "index")
+    build_index(settings, lambda _: None, progress=False)
+    cleaned: list[int] = []
+    real_clean = ingest.clean
+
+    def counting_clean(*args, **kwargs):
+        cleaned.append(1)
+        return real_clean(*args, **kwargs)
+
+    monkeypatch.setattr(ingest, "clean", counting_clean)
+    (corpus / "zebra.txt").write_text("The zebra council of Ruritania approved the tram plan on Friday.")
+    build_index(settings, lambda _: None, progress=False)
+    assert len(cleaned) == 1  # the five unchanged articles kept their documents
+    monkeypatch.setattr(indexer, "reader_fingerprint", lambda: "the cleaning code changed")
+    _, changes = build_index(settings, lambda _: None, progress=False)
+    assert len(cleaned) == 1 + 6 and len(changes.unchanged) == 6  # all read again, none re-embedded
