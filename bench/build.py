@@ -15,8 +15,7 @@ from pathlib import Path
 
 from common import PYTHON, ROOT, median, run_timed, table
 
-from qa.chunking import embedding_texts, split_sentences
-from qa.embedding import (
+from qa.index.embedding import (
     OnnxEncoder,
     cached_export,
     default_model_path,
@@ -24,7 +23,8 @@ from qa.embedding import (
     model_fingerprint,
     token_counter,
 )
-from qa.ingest import read_corpus
+from qa.ingest.chunking import embedding_texts, split_sentences
+from qa.ingest.corpus import read_corpus
 
 
 def main() -> None:

@@ -24,9 +24,9 @@ import numpy as np
 from common import ROOT, median, percentile, table
 
 from qa import QA, Settings
-from qa.embedding import SentenceTransformerEncoder, default_model_path
-from qa.indexer import vector_index
-from qa.lexical import LexicalIndex
+from qa.index.build import vector_index
+from qa.index.embedding import SentenceTransformerEncoder, default_model_path
+from qa.index.lexical import LexicalIndex
 
 
 def rss_mb() -> float:
@@ -143,7 +143,7 @@ def main() -> None:
             vector_rows,
         )
     )
-    print(f"\nBM25 (qa.lexical), {len(lexical_queries)} queries, top 40\n")
+    print(f"\nBM25 (qa.index.lexical), {len(lexical_queries)} queries, top 40\n")
     print(table(["passages", "build s", "memory MB", "query p50 ms", "query p99 ms"], lexical_rows))
 
 

@@ -1,3 +1,3 @@
-from qa.cli import entry_point
+from qa.interfaces.cli import entry_point
 
 entry_point()

@@ -19,11 +19,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
+from qa.answer.engine import QA  # noqa: E402
 from qa.config import Settings  # noqa: E402
-from qa.engine import QA  # noqa: E402
-from qa.evaluate import Metrics, QuestionResult, metrics, read_questions  # noqa: E402
-from qa.fitting import answer_with, collect, fit_models, k_fold, unfitted_models  # noqa: E402
-from qa.indexer import open_index  # noqa: E402
+from qa.index.build import open_index  # noqa: E402
+from qa.quality.evaluate import Metrics, QuestionResult, metrics, read_questions  # noqa: E402
+from qa.quality.fitting import answer_with, collect, fit_models, k_fold, unfitted_models  # noqa: E402
 
 
 def engine_for(corpus: Path, index_root: Path) -> QA:

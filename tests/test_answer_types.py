@@ -1,4 +1,4 @@
-from qa.answer_types import answer_shape, question_type
+from qa.retrieval.answer_types import answer_shape, question_type
 
 
 def test_question_types():

@@ -1,9 +1,9 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qa.chunking import embedding_texts, split_sentences
-from qa.cleaning import clean
-from qa.embedding import default_model_path, load_tokenizer, token_counter
+from qa.index.embedding import default_model_path, load_tokenizer, token_counter
+from qa.ingest.chunking import embedding_texts, split_sentences
+from qa.ingest.cleaning import clean
 from qa.models import Document
 from qa.text import sentence_spans
 

@@ -4,8 +4,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qa.cleaning import clean
-from qa.ingest import CorpusFile, read_document, readable_name
+from qa.ingest.cleaning import clean
+from qa.ingest.corpus import CorpusFile, read_document, readable_name
 from tests.conftest import SEEDS
 
 QUIVER = (SEEDS / "003_3739d69c4638959f.txt").read_text()

@@ -1,4 +1,4 @@
-from qa.conflicts import Statement, aspects_for, find_conflicts
+from qa.answer.conflicts import Statement, aspects_for, find_conflicts
 
 
 def _s(rank, doc, sentence):

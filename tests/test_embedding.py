@@ -5,7 +5,7 @@ import sys
 
 import numpy as np
 
-from qa.embedding import OnnxEncoder, SentenceTransformerEncoder, default_model_path
+from qa.index.embedding import OnnxEncoder, SentenceTransformerEncoder, default_model_path
 from tests.conftest import ROOT
 
 
@@ -21,7 +21,7 @@ def test_onnx_query_vectors_match_sentence_transformers(engine, dev_questions):
 
 def test_ask_imports_neither_torch_nor_gradio(engine, seed_settings):
     code = (
-        "import sys; from qa.cli import main; "
+        "import sys; from qa.interfaces.cli import main; "
         f"main(['ask', 'who lifted the ban?', '--json', '--corpus', {str(seed_settings.corpus)!r}, "
         f"'--index-dir', {str(seed_settings.index_dir)!r}]); "
         "heavy = ('torch', 'sentence_transformers', 'gradio', 'transformers'); "

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from qa import Answer, UsageError
-from qa.evaluate import evaluate, read_questions
+from qa.quality.evaluate import evaluate, read_questions
 from tests.conftest import SEEDS, dev_questions_path
 
 

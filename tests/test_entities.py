@@ -1,7 +1,7 @@
 """NER tags from spaCy's real small English pipeline, mapped onto sentences."""
 
-from qa.cleaning import clean
-from qa.entities import ANSWER_LABELS, mask_of, tag_sentences
+from qa.index.entities import ANSWER_LABELS, mask_of, tag_sentences
+from qa.ingest.cleaning import clean
 from qa.models import Document, Sentence
 from qa.text import sentence_spans
 

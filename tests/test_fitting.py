@@ -2,10 +2,10 @@
 
 import numpy as np
 
-from qa.evaluate import EvalQuestion
-from qa.features import QUESTION_FEATURES, SENTENCE_FEATURES, QuestionContext
-from qa.fitting import Sample, _thresholds, fit_listwise, fit_logistic, folds
-from qa.ranking import load_models
+from qa.quality.evaluate import EvalQuestion
+from qa.quality.fitting import Sample, _thresholds, fit_listwise, fit_logistic, folds
+from qa.retrieval.features import QUESTION_FEATURES, SENTENCE_FEATURES, QuestionContext
+from qa.retrieval.ranking import load_models
 
 
 def test_logistic_regression_finds_the_separating_feature():

@@ -114,7 +114,7 @@ def test_row12_a_passages_span_does_not_depend_on_k(engine):
 
 
 def _read(tmp_path, name: str, content: str):
-    from qa.ingest import CorpusFile, read_document
+    from qa.ingest.corpus import CorpusFile, read_document
 
     path = tmp_path / name
     path.write_text(content, encoding="utf-8")

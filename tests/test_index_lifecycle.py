@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from qa import QA, IndexFileError, Settings, store
+from qa import QA, IndexFileError, Settings
+from qa.index import store
 from tests.conftest import SEEDS
 
 
@@ -239,7 +240,9 @@ def test_a_damaged_cached_encoder_is_exported_again(corpus, tmp_path):
 
 
 def test_an_update_cleans_only_new_files_unless_the_reading_code_changed(corpus, tmp_path, monkeypatch):
-    from qa import build_index, indexer, ingest
+    from qa import build_index
+    from qa.index import build as indexer
+    from qa.ingest import corpus as ingest
 
     settings = Settings(corpus=corpus, index_dir=tmp_path / "index")
     build_index(settings, lambda _: None, progress=False)

@@ -1,4 +1,4 @@
-from qa.lexical import LexicalIndex, stem
+from qa.index.lexical import LexicalIndex, stem
 
 TEXTS = [
     "The Trump administration lifted the export ban on Anthropic.",

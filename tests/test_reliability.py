@@ -15,9 +15,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from qa import QA, CorpusError, IndexFileError, Settings, UsageError, store
-from qa.ingest import CorpusFile, read_corpus
-from qa.render import render_answer
+from qa import QA, CorpusError, IndexFileError, Settings, UsageError
+from qa.index import store
+from qa.ingest.corpus import CorpusFile, read_corpus
+from qa.interfaces.render import render_answer
 from tests.conftest import ROOT, SEEDS
 
 ENV = {**os.environ, "HF_HUB_OFFLINE": "1"}
@@ -103,7 +104,7 @@ def test_bad_files_are_skipped_by_name_and_the_rest_is_read(tmp_path, monkeypatc
         assert sum(name in s for s in said) == 1, (name, said)
     assert len(seen) == 6
 
-    import qa.ingest as ingest
+    import qa.ingest.corpus as ingest
 
     listed = ingest.list_corpus(folder)
     monkeypatch.setattr(
@@ -248,7 +249,7 @@ def test_control_sequences_from_an_article_do_not_reach_the_terminal(tmp_path):
 
 
 def test_binding_beyond_loopback_warns(capsys):
-    from qa.ui import warn_if_exposed
+    from qa.interfaces.ui import warn_if_exposed
 
     warn_if_exposed("127.0.0.1")
     assert capsys.readouterr().err == ""

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from qa import QA, Settings
-from qa.evaluate import evaluate, read_questions
+from qa.quality.evaluate import evaluate, read_questions
 
 DATA = Path(__file__).resolve().parent / "data"
 

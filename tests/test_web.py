@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
+from qa.interfaces.web import NOT_COVERED, RELATED_ONLY, answer_html, article_html, escape
 from qa.models import Answer
-from qa.web import NOT_COVERED, RELATED_ONLY, answer_html, article_html, escape
 
 
 def _quotes(html: str) -> list[str]:

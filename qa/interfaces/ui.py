@@ -8,10 +8,10 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from qa.engine import QA
+from qa.answer.engine import QA
 from qa.errors import QAError
+from qa.interfaces.web import CSS, HEAD, answer_html, article_html, escape
 from qa.models import Document
-from qa.web import CSS, HEAD, answer_html, article_html, escape
 
 
 def corpus_examples(documents: Sequence[Document], limit: int = 3) -> list[str]:

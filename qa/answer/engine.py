@@ -10,28 +10,28 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from qa.answer_types import PATTERNS, answer_shape
+from qa.answer.conflicts import aspects_for, find_conflicts, statements_of
 from qa.config import Settings
-from qa.conflicts import aspects_for, find_conflicts, statements_of
-from qa.entities import ANSWER_LABELS, mask_of
 from qa.errors import UsageError
-from qa.features import (
+from qa.index.entities import ANSWER_LABELS, mask_of
+from qa.index.lexical import top_positive
+from qa.index.store import StoredIndex
+from qa.models import Answer, Document, NoAnswerReason, Passage
+from qa.progress import Warn, to_stderr
+from qa.retrieval.answer_types import PATTERNS, answer_shape
+from qa.retrieval.features import (
     SENTENCE_FEATURES,
     QuestionContext,
     QuestionSignals,
     question_features,
     sentence_features,
 )
-from qa.followup import resolve_query
-from qa.lexical import top_positive
-from qa.models import Answer, Document, NoAnswerReason, Passage
-from qa.progress import Warn, to_stderr
-from qa.ranking import Models, load_models
-from qa.search import Hit, Span, distinct, diversify, group_passages, make_passage
-from qa.store import StoredIndex
+from qa.retrieval.followup import resolve_query
+from qa.retrieval.passages import Hit, Span, distinct, diversify, group_passages, make_passage
+from qa.retrieval.ranking import Models, load_models
 
 if TYPE_CHECKING:
-    from qa.embedding import OnnxEncoder
+    from qa.index.embedding import OnnxEncoder
 
 NOTHING_RELEVANT: NoAnswerReason = "nothing relevant"
 RELATED_ONLY: NoAnswerReason = "related passages only"
@@ -101,7 +101,7 @@ class QA:
         models: Models | None = None,
         encoder: OnnxEncoder | None = None,
     ) -> None:
-        from qa.embedding import OnnxEncoder
+        from qa.index.embedding import OnnxEncoder
 
         self.settings = settings
         self.stored = stored
@@ -114,7 +114,7 @@ class QA:
     @classmethod
     def open(cls, settings: Settings | None = None, warn: Warn = to_stderr) -> QA:
         """Load the index of `settings` (default: Settings()), building or refreshing it first if needed."""
-        from qa.indexer import open_index
+        from qa.index.build import open_index
 
         settings = settings or Settings()
         return cls(open_index(settings, warn), settings)

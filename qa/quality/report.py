@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from qa.evaluate import EvalReport, Metrics
+from qa.quality.evaluate import EvalReport, Metrics
 
 _COLUMNS = (
     ("n", "questions"),

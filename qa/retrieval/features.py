@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from qa.lexical import LexicalIndex, QueryTerms
+from qa.index.lexical import LexicalIndex, QueryTerms
 
 # Per candidate sentence. "gap" features are relative to the best candidate of the same question, so
 # that one weight works for questions (and corpora) whose raw scores sit at different levels.

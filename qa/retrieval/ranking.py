@@ -1,7 +1,7 @@
 """The fitted models: a sentence ranker and the decision to answer, as small linear models in JSON.
 
 Applying them is a dot product, so a question pays for no import; fitting them is
-`scripts/fit_models.py` (see `qa.fitting`).
+`scripts/fit_models.py` (see `qa.quality.fitting`).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from qa.errors import ModelError
-from qa.features import QUESTION_FEATURES, SENTENCE_FEATURES
+from qa.retrieval.features import QUESTION_FEATURES, SENTENCE_FEATURES
 
 MODELS_FILE = "models.json"
 

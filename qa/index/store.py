@@ -26,10 +26,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from qa.errors import IndexFileError, IndexLockedError
-from qa.features import SentenceTable
-from qa.ingest import file_sha256
-from qa.lexical import LexicalIndex
+from qa.index.lexical import LexicalIndex
+from qa.ingest.corpus import file_sha256
 from qa.models import Document, Manifest, Sentence
+from qa.retrieval.features import SentenceTable
 
 if TYPE_CHECKING:
     import faiss

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from qa.engine import QA
-from qa.evaluate import EvalQuestion, QuestionResult, score
-from qa.features import QUESTION_FEATURES, SENTENCE_FEATURES, QuestionContext, question_features
-from qa.ranking import LinearModel, Models
+from qa.answer.engine import QA
+from qa.quality.evaluate import EvalQuestion, QuestionResult, score
+from qa.retrieval.features import QUESTION_FEATURES, SENTENCE_FEATURES, QuestionContext, question_features
+from qa.retrieval.ranking import LinearModel, Models
 from qa.text import normalize
 
 # What a wrong decision costs a reader. Refusing a question the articles answer is the worst error;

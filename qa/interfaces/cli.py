@@ -67,7 +67,7 @@ def _positive(text: str) -> int:
 
 
 def _requirement(text: str) -> tuple[str, float]:
-    from qa.evaluate import Metrics
+    from qa.quality.evaluate import Metrics
 
     name, _, value = text.partition("=")
     if name not in Metrics.model_fields or name == "questions":
@@ -171,8 +171,8 @@ def _check_listen(host: str, port: int) -> None:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from qa.engine import QA
-    from qa.ui import serve
+    from qa.answer.engine import QA
+    from qa.interfaces.ui import serve
 
     settings = _settings(args)
     _check_listen(settings.host, settings.port)
@@ -183,7 +183,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _ask(args: argparse.Namespace) -> int:
-    from qa.engine import QA, clean_question, earlier_questions
+    from qa.answer.engine import QA, clean_question, earlier_questions
 
     settings = _settings(args)
     # Refuse bad input before loading anything.
@@ -193,7 +193,7 @@ def _ask(args: argparse.Namespace) -> int:
     if args.json:
         print(answer.model_dump_json())
     else:
-        from qa.render import render_answer
+        from qa.interfaces.render import render_answer
 
         color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
         print(render_answer(answer, color=color))
@@ -201,7 +201,7 @@ def _ask(args: argparse.Namespace) -> int:
 
 
 def _index(args: argparse.Namespace) -> int:
-    from qa.indexer import build_index
+    from qa.index.build import build_index
 
     manifest, changes = build_index(_settings(args), warn=_warn, full=args.full)
     articles = sum(1 for f in manifest.corpus if f.sha256)
@@ -211,9 +211,9 @@ def _index(args: argparse.Namespace) -> int:
 
 
 def _eval(args: argparse.Namespace) -> int:
-    from qa.engine import QA
-    from qa.evaluate import evaluate, read_questions
-    from qa.report import render_report
+    from qa.answer.engine import QA
+    from qa.quality.evaluate import evaluate, read_questions
+    from qa.quality.report import render_report
 
     questions = read_questions(args.questions)
     engine = QA.open(_settings(args), warn=_warn)

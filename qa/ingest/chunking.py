@@ -14,7 +14,7 @@ SPECIAL_TOKENS = 2
 
 
 def _prime(count: CountTokens, texts: Sequence[str]) -> None:
-    """Let a batch-capable counter (qa.embedding.TokenCounter) count these texts in one go."""
+    """Let a batch-capable counter (qa.index.embedding.TokenCounter) count these texts in one go."""
     prime = getattr(count, "prime", None)
     if prime is not None:
         prime(texts)

@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING, cast
 
 import numpy as np
 
-from qa import store
-from qa.chunking import embedding_texts, split_sentences
 from qa.config import Settings
-from qa.embedding import (
+from qa.errors import IndexFileError, ModelError
+from qa.index import store
+from qa.index.embedding import (
     MODEL_NAME,
     OnnxEncoder,
     SentenceTransformerEncoder,
@@ -27,10 +27,10 @@ from qa.embedding import (
     model_fingerprint,
     token_counter,
 )
-from qa.entities import tag_sentences
-from qa.errors import IndexFileError, ModelError
-from qa.ingest import corpus_changed, list_corpus, read_corpus, reader_fingerprint
-from qa.lexical import LexicalIndex
+from qa.index.entities import tag_sentences
+from qa.index.lexical import LexicalIndex
+from qa.ingest.chunking import embedding_texts, split_sentences
+from qa.ingest.corpus import corpus_changed, list_corpus, read_corpus, reader_fingerprint
 from qa.models import Document, Manifest, Sentence
 from qa.progress import Progress, Warn, to_stderr
 

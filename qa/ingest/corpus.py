@@ -10,8 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from qa.cleaning import clean, first_sentence
 from qa.errors import CorpusError
+from qa.ingest.cleaning import clean, first_sentence
 from qa.models import Document, IndexedFile
 from qa.progress import Warn
 
@@ -146,7 +146,8 @@ def readable_name(name: str) -> str | None:
 def reader_fingerprint() -> str:
     """Identifies the code that turns a file into a Document (this module, cleaning, text): an index
     made by the same code can hand its documents on for files whose bytes did not change."""
-    from qa import cleaning, text
+    from qa import text
+    from qa.ingest import cleaning
 
     digest = hashlib.sha256()
     for module in (sys.modules[__name__], cleaning, text):

@@ -1,0 +1,1 @@
+"""The answer to a question: the engine (`QA`), the answer-or-refuse decision, sources that differ."""

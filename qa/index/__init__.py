@@ -1,0 +1,1 @@
+"""The index: sentence vectors (ONNX encoder, FAISS), BM25 postings, entity tags, and the files on disk."""
