@@ -216,7 +216,10 @@ def test_two_builds_at_once_take_turns(built, tmp_path):
         "--index-dir",
         str(built.index_dir),
     ]
-    first = subprocess.Popen(command, cwd=ROOT, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    # The first embeds everything again (seconds under the lock); an update of an unchanged folder
+    # can finish before the second has even started, and then nobody waits.
+    full = [*command, "--full"]
+    first = subprocess.Popen(full, cwd=ROOT, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     time.sleep(1.0)
     second = subprocess.Popen(command, cwd=ROOT, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     _, first_err = first.communicate(timeout=300)
