@@ -17,11 +17,11 @@ from common import PYTHON, ROOT, median, run_timed, table
 
 from qa.index.embedding import (
     OnnxEncoder,
+    TokenCounter,
     cached_export,
     default_model_path,
     load_tokenizer,
     model_fingerprint,
-    token_counter,
 )
 from qa.ingest.chunking import embedding_texts, split_sentences
 from qa.ingest.corpus import read_corpus
@@ -39,7 +39,7 @@ def main() -> None:
                     timings.append(run_timed(command, env={"QA_CACHE_DIR": cache}))
         model = default_model_path()
         docs, _ = read_corpus(ROOT / "seeds", lambda _: None)
-        count = token_counter(load_tokenizer(model / "tokenizer.json", 256))
+        count = TokenCounter(load_tokenizer(model / "tokenizer.json", 256))
         sentences = split_sentences(docs, 256, count)
         texts = embedding_texts(docs, sentences, 1, 256, count)
         texts = sorted(texts + [docs[s.doc].text[s.start : s.end] for s in sentences], key=len)

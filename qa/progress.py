@@ -45,16 +45,15 @@ class Progress:
         clock: Callable[[], float] = time.monotonic,
         total_work: float | None = None,
     ) -> None:
-        self.step, self.total, self.unit, self.say, self.every, self.clock = (
-            step,
-            total,
-            unit,
-            say,
-            every,
-            clock,
-        )
+        self.step = step
+        self.total = total
+        self.unit = unit
+        self.say = say
+        self.every = every
+        self.clock = clock
+        self.total_work = total_work
         self.done = 0
-        self.total_work, self.work = total_work, 0.0
+        self.work = 0.0
         self.started = self.last = clock()
 
     def advance(self, count: int, work: float | None = None) -> None:

@@ -1,13 +1,13 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qa.index.embedding import default_model_path, load_tokenizer, token_counter
+from qa.index.embedding import TokenCounter, default_model_path, load_tokenizer
 from qa.ingest.chunking import embedding_texts, split_sentences
 from qa.ingest.cleaning import clean
 from qa.models import Document
 from qa.text import sentence_spans
 
-COUNT = token_counter(load_tokenizer(default_model_path() / "tokenizer.json", 256))
+COUNT = TokenCounter(load_tokenizer(default_model_path() / "tokenizer.json", 256))
 
 
 def _doc(raw: str) -> Document:

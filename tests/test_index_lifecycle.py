@@ -173,52 +173,44 @@ def test_an_update_embeds_only_what_changed_and_answers_as_a_full_rebuild(corpus
         assert all(abs(p.score - q.score) < 0.01 for p, q in zip(x.passages, y.passages, strict=True))
 
 
-def test_an_update_does_not_import_torch(corpus, tmp_path):
+def _build_in_a_new_process(settings: Settings, full: bool = False) -> list[str]:
+    """build_index in a fresh interpreter: its change summary, and whether it imported torch."""
     import subprocess
     import sys
 
+    script = (
+        "import sys; from qa import Settings, build_index\n"
+        f"s = Settings.model_validate_json({settings.model_dump_json()!r})\n"
+        f"_, changes = build_index(s, warn=print, progress=False, full={full})\n"
+        "print(changes.summary()); print('torch' in sys.modules)\n"
+    )
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True)
+    return done.stdout.splitlines()[-2:]
+
+
+def test_an_update_does_not_import_torch(corpus, tmp_path):
     from qa import build_index
 
     settings = Settings(corpus=corpus, index_dir=tmp_path / "index")
     build_index(settings, warn=lambda _: None, progress=False)
     (corpus / "new.txt").write_text("The zebra council of Ruritania approved the plan on Friday.")
-    script = (
-        "import sys; from pathlib import Path; from qa import Settings, build_index\n"
-        f"s = Settings(corpus=Path({str(corpus)!r}), index_dir=Path({str(settings.index_dir)!r}))\n"
-        "_, changes = build_index(s, warn=print, progress=False)\n"
-        "print(changes.summary()); print('torch' in sys.modules)\n"
-    )
-    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True)
-    assert done.stdout.splitlines()[-2:] == ["1 added, 0 changed, 0 removed, 5 unchanged", "False"]
+    assert _build_in_a_new_process(settings) == ["1 added, 0 changed, 0 removed, 5 unchanged", "False"]
     assert "zebra" in QA.open(settings).ask("What did the zebra council approve?").passages[0].text
 
 
 def test_a_full_build_with_the_encoder_cached_does_not_import_torch(corpus, tmp_path):
-    import subprocess
-    import sys
-
     from qa import build_index
 
-    cache = tmp_path / "cache"
-    build_index(Settings(corpus=corpus, index_dir=tmp_path / "first", cache_dir=cache), lambda _: None, False)
-    (export,) = cache.glob("encoders/*/encoder.onnx")
-    script = (
-        "import sys; from pathlib import Path; from qa import Settings, build_index\n"
-        f"s = Settings(corpus=Path({str(corpus)!r}), index_dir=Path({str(tmp_path / 'second')!r}),"
-        f" cache_dir=Path({str(cache)!r}))\n"
-        "_, changes = build_index(s, warn=print, progress=False, full=True)\n"
-        "print(changes.summary()); print('torch' in sys.modules)\n"
-    )
-    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True)
-    assert done.stdout.splitlines()[-2:] == [
+    first = Settings(corpus=corpus, index_dir=tmp_path / "first", cache_dir=tmp_path / "cache")
+    second = first.model_copy(update={"index_dir": tmp_path / "second"})
+    build_index(first, lambda _: None, False)
+    (export,) = first.cache_dir.glob("encoders/*/encoder.onnx")
+    assert _build_in_a_new_process(second, full=True) == [
         "full build: 5 added, 0 changed, 0 removed, 0 unchanged",
         "False",
     ]
-    assert list(cache.glob("encoders/*/encoder.onnx")) == [export]  # one export per model
-    first = Settings(corpus=corpus, index_dir=tmp_path / "first", cache_dir=cache)
-    second = first.model_copy(update={"index_dir": tmp_path / "second"})
+    assert list(first.cache_dir.glob("encoders/*/encoder.onnx")) == [export]  # one export per model
     question = "Who lifted the ban?"
     assert QA.open(second).ask(question).passages == QA.open(first).ask(question).passages
 

@@ -21,11 +21,11 @@ from qa.index.embedding import (
     MODEL_NAME,
     OnnxEncoder,
     SentenceTransformerEncoder,
+    TokenCounter,
     cached_export,
     default_model_path,
     load_tokenizer,
     model_fingerprint,
-    token_counter,
 )
 from qa.index.entities import tag_sentences
 from qa.index.lexical import LexicalIndex
@@ -190,31 +190,38 @@ def _embed(encoder: OnnxEncoder, texts: list[str], progress: Progress | None = N
 
 
 def _encoder(
-    settings: Settings, previous: store.StoredIndex | None, fingerprint: str, build: Path, warn: Warn
+    settings: Settings,
+    path: Path,
+    previous: store.StoredIndex | None,
+    fingerprint: str,
+    build: Path,
+    warn: Warn,
 ) -> tuple[OnnxEncoder, Path]:
     """The ONNX encoder of this build, and its file: the current index's (same model, by the
     fingerprint), else the cached export, else (cache not writable) an export for this build only."""
-    path = model_path(settings)
-    tokenizer = path / "tokenizer.json"
+
+    def load(source: Path) -> tuple[OnnxEncoder, Path]:
+        encoder = OnnxEncoder(
+            source, path / "tokenizer.json", settings.max_tokens, settings.threads, spin=False
+        )
+        return encoder, source
+
     if previous is not None:
-        source = previous.encoder_path
-        return OnnxEncoder(source, tokenizer, settings.max_tokens, settings.threads, spin=False), source
+        return load(previous.encoder_path)
     try:
         source = cached_export(path, fingerprint, settings.cache_dir, settings.threads)
     except OSError as exc:
         warn(
             f"cannot write the encoder cache {settings.cache_dir} ({exc.strerror}); exporting for this build"
         )
-        source = build / store.ONNX
-        SentenceTransformerEncoder(path, settings.threads).export_onnx(source)
-        return OnnxEncoder(source, tokenizer, settings.max_tokens, settings.threads, spin=False), source
+        SentenceTransformerEncoder(path, settings.threads).export_onnx(build / store.ONNX)
+        return load(build / store.ONNX)
     try:
-        return OnnxEncoder(source, tokenizer, settings.max_tokens, settings.threads, spin=False), source
+        return load(source)
     except ModelError:
         warn(f"the cached encoder {source} is damaged; exporting it again")
         source.unlink(missing_ok=True)
-        source = cached_export(path, fingerprint, settings.cache_dir, settings.threads)
-        return OnnxEncoder(source, tokenizer, settings.max_tokens, settings.threads, spin=False), source
+        return load(cached_export(path, fingerprint, settings.cache_dir, settings.threads))
 
 
 def build_index(
@@ -245,7 +252,7 @@ def build_index(
         known = {d.name: d for d in previous.documents} if same_reader and previous else None
         docs, seen = read_corpus(settings.corpus, warn, known)
         tokenizer_file = path / "tokenizer.json"
-        count = token_counter(load_tokenizer(tokenizer_file, settings.max_tokens))
+        count = TokenCounter(load_tokenizer(tokenizer_file, settings.max_tokens))
         sentences = split_sentences(docs, settings.max_tokens, count)
         texts = embedding_texts(docs, sentences, settings.embed_context, settings.max_tokens, count)
         alone = [docs[u.doc].text[u.start : u.end] for u in sentences]
@@ -258,7 +265,7 @@ def build_index(
         fresh_docs = [i for i in range(len(docs)) if reuse is None or i not in reuse.title_rows]
         build = store.new_build_dir(settings.index_dir)
         try:
-            encoder, encoder_file = _encoder(settings, previous, fingerprint, build, warn)
+            encoder, encoder_file = _encoder(settings, path, previous, fingerprint, build, warn)
             say = warn if progress else None
             differs = [i for i in fresh if alone[i] != texts[i]]
             if say and fresh:

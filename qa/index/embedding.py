@@ -109,10 +109,6 @@ class TokenCounter:
             self._known[text] = len(encoding.ids)
 
 
-def token_counter(tokenizer: Tokenizer) -> TokenCounter:
-    return TokenCounter(tokenizer)
-
-
 class SentenceTransformerEncoder:
     """The reference encoder: exports the ONNX graph, and checks it in tests; imports torch."""
 

@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+from typing import Protocol
 
 from qa.models import Document, Sentence
 from qa.text import sentence_spans
 
-CountTokens = Callable[[str], int]
+
+class CountTokens(Protocol):
+    """Word pieces in a text (qa.index.embedding.TokenCounter): one at a time, or `prime`d with many
+    texts counted in one batch and remembered."""
+
+    def __call__(self, text: str) -> int: ...
+
+    def prime(self, texts: Sequence[str]) -> None: ...
+
+
 # [CLS] and [SEP] take two of the model's word pieces.
 SPECIAL_TOKENS = 2
-
-
-def _prime(count: CountTokens, texts: Sequence[str]) -> None:
-    """Let a batch-capable counter (qa.index.embedding.TokenCounter) count these texts in one go."""
-    prime = getattr(count, "prime", None)
-    if prime is not None:
-        prime(texts)
 
 
 def _split_long(text: str, start: int, end: int, limit: int, count: CountTokens) -> list[tuple[int, int]]:
@@ -49,8 +52,7 @@ def _split_long(text: str, start: int, end: int, limit: int, count: CountTokens)
 def split_sentences(docs: Sequence[Document], max_tokens: int, count: CountTokens) -> list[Sentence]:
     """Every searchable sentence of every article, each within the model's token window."""
     limit = max_tokens - SPECIAL_TOKENS
-    _prime(
-        count,
+    count.prime(
         [
             doc.text[s:e]
             for doc in docs
@@ -97,7 +99,7 @@ def embedding_texts(
             if heading:
                 before = [heading]
         joined.append((" ".join([*before, sentence]), sentence, bool(before)))
-    _prime(count, [text for text, _, has_context in joined if has_context])
+    count.prime([text for text, _, has_context in joined if has_context])
     return [
         sentence if has_context and count(text) > limit else text for text, sentence, has_context in joined
     ]
