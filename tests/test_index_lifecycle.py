@@ -252,3 +252,11 @@ def test_an_update_cleans_only_new_files_unless_the_reading_code_changed(corpus,
     monkeypatch.setattr(indexer, "reader_fingerprint", lambda: "the cleaning code changed")
     _, changes = build_index(settings, lambda _: None, progress=False)
     assert len(cleaned) == 1 + 6 and len(changes.unchanged) == 6  # all read again, none re-embedded
+
+
+def test_two_builds_in_the_same_second_get_their_own_folders(tmp_path, monkeypatch):
+    monkeypatch.setattr(store.time, "strftime", lambda _: "20261123-120000")
+    first = store.new_build_dir(tmp_path)
+    (tmp_path / "current").symlink_to(first.relative_to(tmp_path))  # the first is published
+    second = store.new_build_dir(tmp_path)
+    assert second != first and first.is_dir() and second.is_dir()

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
+import itertools
 import json
 import os
 import shutil
@@ -238,9 +239,17 @@ def new_build_dir(index_dir: Path) -> Path:
     for old in builds.iterdir():
         if keep is None or old.resolve() != keep:
             shutil.rmtree(old, ignore_errors=True)
-    path = builds / f"{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
-    path.mkdir()
-    return path
+    # Named by time and process; a second build by the same process within the same second (an
+    # update takes well under one) gets a counter rather than the current build's folder.
+    stamp = f"{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
+    for attempt in itertools.count():
+        path = builds / (stamp if attempt == 0 else f"{stamp}-{attempt}")
+        try:
+            path.mkdir()
+        except FileExistsError:
+            continue
+        return path
+    raise AssertionError("unreachable")
 
 
 def write_documents(build: Path, documents: list[Document]) -> None:
