@@ -1,4 +1,4 @@
-from qa.retrieval.answer_types import answer_shape, question_type
+from qa.retrieval.answer_types import expected_answer, question_type
 
 
 def test_question_types():
@@ -11,25 +11,25 @@ def test_question_types():
     assert question_type("What is constitutional AI?") is None
 
 
-def test_definition_shape_recognises_definitions_of_the_subject_only():
-    shape = answer_shape("What is constitutional AI?")
-    assert shape is not None and shape.kind == "definition"
-    assert shape.holds("built on a foundation of “constitutional AI” a set of ethical guardrails")
-    assert shape.holds("The company has built its brand on the concept of 'Constitutional AI' and safety.")
-    assert shape.holds("Constitutional AI is a method for training assistants.")
-    assert not shape.holds("Their constitutional AI principles must be more than a marketing gimmick.")
-    assert not shape.holds("Open models are a kind of software.")
+def test_a_definition_is_recognised_for_the_subject_only_definitions_of_the_subject_only():
+    expected = expected_answer("What is constitutional AI?")
+    assert expected is not None and expected.answer_type == "definition"
+    assert expected.holds("built on a foundation of “constitutional AI” a set of ethical guardrails")
+    assert expected.holds("The company has built its brand on the concept of 'Constitutional AI' and safety.")
+    assert expected.holds("Constitutional AI is a method for training assistants.")
+    assert not expected.holds("Their constitutional AI principles must be more than a marketing gimmick.")
+    assert not expected.holds("Open models are a kind of software.")
 
 
-def test_typed_shapes_for_other_questions_and_none_for_open_ones():
-    shape = answer_shape("When was the ban announced?")
-    assert shape is not None and shape.holds("It was announced late Thursday.")
-    assert answer_shape("Tell me about the ban") is None
+def test_other_questions_expect_a_type_and_open_ones_none():
+    expected = expected_answer("When was the ban announced?")
+    assert expected is not None and expected.holds("It was announced late Thursday.")
+    assert expected_answer("Tell me about the ban") is None
 
 
 def test_a_year_is_not_a_quantity():
-    shape = answer_shape("How many employees does it have?")
-    assert shape is not None
-    assert not shape.holds("Since its inception in 2020, the company has grown.")
-    assert shape.holds("It employs 1,200 people.") and shape.holds("It has hundreds of engineers.")
-    assert not shape.holds("It is the safe alternative to GPT-4.")
+    expected = expected_answer("How many employees does it have?")
+    assert expected is not None
+    assert not expected.holds("Since its inception in 2020, the company has grown.")
+    assert expected.holds("It employs 1,200 people.") and expected.holds("It has hundreds of engineers.")
+    assert not expected.holds("It is the safe alternative to GPT-4.")

@@ -119,11 +119,11 @@ def find_conflicts(statements: Sequence[Statement], aspects: Sequence[Aspect]) -
     return conflicts
 
 
-def aspects_for(question_kind: str | None, question: str) -> list[Aspect]:
+def aspects_for(answer_type: str | None, question: str) -> list[Aspect]:
     """Which aspects a question is about: its answer type, plus extent for questions about lifting."""
     aspects: list[Aspect] = []
-    if question_kind in ASPECT_FOR_TYPE:
-        aspects.append(ASPECT_FOR_TYPE[question_kind])
+    if answer_type in ASPECT_FOR_TYPE:
+        aspects.append(ASPECT_FOR_TYPE[answer_type])
     if re.search(
         r"\b(fully|partly|partially|completely|entirely|extent|how far|whole|all)\b", question, re.I
     ):

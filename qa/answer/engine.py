@@ -6,7 +6,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -18,7 +18,7 @@ from qa.index.lexical import top_positive
 from qa.index.store import StoredIndex
 from qa.models import Answer, Document, NoAnswerReason, Passage
 from qa.progress import Warn, to_stderr
-from qa.retrieval.answer_types import PATTERNS, answer_shape
+from qa.retrieval.answer_types import AnswerType, ExpectedAnswer, expected_answer
 from qa.retrieval.features import (
     SENTENCE_FEATURES,
     QuestionContext,
@@ -27,7 +27,8 @@ from qa.retrieval.features import (
     sentence_features,
 )
 from qa.retrieval.followup import resolve_query
-from qa.retrieval.passages import Hit, Span, distinct, diversify, group_passages, make_passage
+from qa.retrieval.heuristics import ADDRESSES_MARK
+from qa.retrieval.passages import Hit, Window, distinct, diversify, group_passages, make_passage
 from qa.retrieval.ranking import Models, load_models
 
 if TYPE_CHECKING:
@@ -79,12 +80,12 @@ class Ranking:
 
     question: str
     query: str  # what was searched (a follow-up is widened with the chat)
-    units: np.ndarray  # candidate sentence ids, best first
+    sentence_ids: np.ndarray  # candidate sentence ids, best first
     rows: np.ndarray  # their SENTENCE_FEATURES rows
     logits: np.ndarray  # the sentence model's logit for each
     question_row: np.ndarray  # QUESTION_FEATURES: evidence for answering at all
     context: QuestionContext
-    aspects_kind: str | None  # the kind of answer asked for, for "sources differ"
+    answer_type: AnswerType | None  # what the question asks for; also picks what "sources differ" compares
 
     @property
     def probabilities(self) -> np.ndarray:
@@ -141,7 +142,7 @@ class QA:
         ranking = self.rank(question, history)
         models = self.models
         on_topic = float(models.on_topic.probabilities(ranking.question_row)[0])
-        if on_topic < models.on_topic_threshold or not len(ranking.units):
+        if on_topic < models.on_topic_threshold or not len(ranking.sentence_ids):
             return Answer(
                 question=ranking.question,
                 answered=False,
@@ -161,9 +162,11 @@ class QA:
             )
         # "Sources differ" compares only passages whose answering sentence is about the question.
         addressing = [
-            p for p, unit in zip(passages, highlights, strict=True) if self._addresses(ranking, unit)
+            p
+            for p, sentence_id in zip(passages, highlights, strict=True)
+            if self._addresses(ranking, sentence_id)
         ]
-        conflicts = find_conflicts(statements_of(addressing), aspects_for(ranking.aspects_kind, question))
+        conflicts = find_conflicts(statements_of(addressing), aspects_for(ranking.answer_type, question))
         return Answer(
             question=ranking.question,
             answered=True,
@@ -178,77 +181,74 @@ class QA:
         question = clean_question(question, max_chars)
         earlier = earlier_questions(history, max_chars)
         query = resolve_query(question, earlier)
-        stored, table = self.stored, self._table
-        terms = stored.lexical.query(query)
+        table = self._table
+        terms = table.lexical.query(query)
         vector = self.encoder.encode([query])[0]
-        bm25 = stored.lexical.scores(terms)
-        depth = min(self.settings.candidates, len(stored.sentences))
-        scores, ids = stored.vectors.search(vector[None, :], depth)
-        found = ids[0] >= 0  # an IVF index may return fewer than asked
-        dense = {int(u): float(s) for u, s in zip(ids[0][found], scores[0][found], strict=True)}
+        bm25 = table.lexical.scores(terms)
+        depth = self.settings.candidates
+        dense = table.nearest(vector, depth)
         seeds = np.array(list(dict.fromkeys([*dense, *map(int, top_positive(bm25, depth))])), dtype=np.int64)
         prev, nxt = table.neighbours(seeds)
         pool = np.array(list(dict.fromkeys([*seeds, *prev[prev >= 0], *nxt[nxt >= 0]])), dtype=np.int64)
-        shape = answer_shape(question)
-        kind = shape.kind if shape is not None else None
-        signals = QuestionSignals(vector, terms, bm25, dense, self._typed(kind, shape, pool))
+        expected = expected_answer(question)
+        answer_type = expected.answer_type if expected is not None else None
+        signals = QuestionSignals(vector, terms, bm25, dense, self._holds_answer_type(expected, pool))
         rows = sentence_features(table, signals, pool)
         logits = self.models.sentence.logits(rows)
         order = np.argsort(-logits, kind="stable")
         context = QuestionContext(
-            known=stored.lexical.known_share(terms),
-            title_max=float((stored.title_vectors.astype(np.float32) @ vector).max(initial=0.0)),
-            typed=kind is not None,
+            known=table.lexical.known_share(terms),
+            title_max=float(table.title_similarity(None, vector).max(initial=0.0)),
+            has_answer_type=expected is not None,
         )
         question_row = question_features(rows, logits, context)
-        return Ranking(question, query, pool[order], rows[order], logits[order], question_row, context, kind)
+        return Ranking(
+            question, query, pool[order], rows[order], logits[order], question_row, context, answer_type
+        )
 
-    def _typed(self, kind: str | None, shape: Any, pool: np.ndarray) -> np.ndarray | None:
-        """Per sentence: holds the kind of thing the question asks for (entity labels from the index;
+    def _holds_answer_type(self, expected: ExpectedAnswer | None, pool: np.ndarray) -> np.ndarray | None:
+        """Per sentence: holds the type of answer the question asks for (entity labels from the index;
         a reason or a definition by its wording), or None for an open question."""
-        if kind is None:
+        if expected is None:
             return None
-        if kind in ANSWER_LABELS:
-            return (self._table.entity_masks & mask_of(ANSWER_LABELS[kind])) != 0
-        pattern = PATTERNS["reason"] if kind == "reason" else shape.pattern
-        typed = np.zeros(len(self.stored.sentences), dtype=bool)
-        for unit in pool:
-            typed[unit] = bool(pattern.search(self.stored.sentence_text(int(unit))))
-        return typed
+        if expected.answer_type in ANSWER_LABELS:
+            return (self._table.entity_masks & mask_of(ANSWER_LABELS[expected.answer_type])) != 0
+        holds = np.zeros(len(self._table), dtype=bool)
+        for sentence_id in pool:
+            holds[sentence_id] = expected.holds(self._table.text(int(sentence_id)))
+        return holds
 
     @staticmethod
-    def _addresses(ranking: Ranking, unit: int) -> bool:
-        """The sentence holds most of the question's (IDF-weighted) words, or is close to it in meaning:
-        the majority mark on both scales, not a fitted value."""
-        found = np.flatnonzero(ranking.units == unit)
+    def _addresses(ranking: Ranking, sentence_id: int) -> bool:
+        """The sentence holds most of the question's (IDF-weighted) words, or is close to it in meaning."""
+        found = np.flatnonzero(ranking.sentence_ids == sentence_id)
         if not len(found):
             return False
         row = ranking.rows[found[0]]
         return bool(
-            row[SENTENCE_FEATURES.index("coverage")] >= 0.5 or row[SENTENCE_FEATURES.index("alone")] >= 0.5
+            row[SENTENCE_FEATURES.index("coverage")] >= ADDRESSES_MARK
+            or row[SENTENCE_FEATURES.index("alone")] >= ADDRESSES_MARK
         )
 
     def _passages(self, ranking: Ranking, k: int) -> tuple[list[Passage], list[int]]:
         """Sentence windows around the best sentences: merged, deduplicated, diversified, and each
         with its most likely answering sentence marked."""
-        stored, sentences = self.stored, self.stored.sentences
+        table = self._table
         probabilities = ranking.probabilities
-        hits = [Hit(int(u), float(p)) for u, p in zip(ranking.units, probabilities, strict=True)]
-        spans = group_passages(hits, sentences, self.settings.window, k)
-        texts = [stored.documents[s.doc].text[sentences[s.first, 2] : sentences[s.last, 3]] for s in spans]
-        spans = diversify(distinct(spans, texts), k)
-        likelihood = dict(zip(map(int, ranking.units), map(float, probabilities), strict=True))
+        hits = [Hit(int(u), float(p)) for u, p in zip(ranking.sentence_ids, probabilities, strict=True)]
+        windows = group_passages(hits, table, self.settings.window, k)
+        texts = [table.text(s.first, s.last) for s in windows]
+        windows = diversify(distinct(windows, texts), k)
+        likelihood = dict(zip(map(int, ranking.sentence_ids), map(float, probabilities), strict=True))
         passages, highlights = [], []
-        for span in spans:
-            highlight = _most_likely(span, likelihood)
-            passages.append(
-                make_passage(stored.documents[span.doc], sentences, span, highlight, span.best.score)
-            )
+        for window in windows:
+            highlight = _most_likely(window, likelihood)
+            passages.append(make_passage(table, window, highlight, window.best.score))
             highlights.append(highlight)
         return passages, highlights
 
 
-def _most_likely(span: Span, likelihood: dict[int, float]) -> int:
+def _most_likely(window: Window, likelihood: dict[int, float]) -> int:
     """The sentence of the passage the model thinks most likely answers (first one on a tie)."""
-    units = range(span.first, span.last + 1)
-    return max(units, key=lambda u: (likelihood.get(u, 0.0), -u))
+    sentence_ids = range(window.first, window.last + 1)
+    return max(sentence_ids, key=lambda u: (likelihood.get(u, 0.0), -u))

@@ -8,7 +8,6 @@ normalisation. Each index stores its own copy of the export, so a question needs
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -16,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from qa.checksums import sha256_bytes
 from qa.errors import ModelError
 
 if TYPE_CHECKING:
@@ -58,7 +58,7 @@ def cached_export(model_path: Path, fingerprint: str, cache_dir: Path, threads: 
     """
     stamps = [f"{w.name}:{w.stat().st_mtime_ns}" for w in sorted(model_path.glob("*.safetensors"))]
     identity = f"{EXPORT_VERSION};{model_path.resolve()};{fingerprint};{';'.join(stamps)}"
-    target = cache_dir / "encoders" / hashlib.sha256(identity.encode()).hexdigest()[:16] / "encoder.onnx"
+    target = cache_dir / "encoders" / sha256_bytes(identity.encode())[:16] / "encoder.onnx"
     if target.exists():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -68,11 +68,11 @@ def top_positive(scores: np.ndarray, k: int) -> np.ndarray:
 
 @dataclass(frozen=True)
 class LexicalIndex:
-    """Per-term postings: units[indptr[t]:indptr[t+1]] with their BM25 weights."""
+    """Per-term postings: sentence_ids[indptr[t]:indptr[t+1]] with their BM25 weights."""
 
     vocabulary: tuple[str, ...]
     indptr: np.ndarray
-    units: np.ndarray
+    sentence_ids: np.ndarray
     weights: np.ndarray
     size: int
 
@@ -82,25 +82,25 @@ class LexicalIndex:
         lengths = np.array([sum(c.values()) for c in counts], dtype=np.float32)
         avg = float(lengths.mean()) if len(lengths) and lengths.mean() > 0 else 1.0
         postings: dict[str, list[tuple[int, int]]] = defaultdict(list)
-        for unit, counter in enumerate(counts):
+        for sentence_id, counter in enumerate(counts):
             for term, tf in counter.items():
-                postings[term].append((unit, tf))
+                postings[term].append((sentence_id, tf))
         vocabulary = tuple(sorted(postings))
         n = len(texts)
         indptr = np.zeros(len(vocabulary) + 1, dtype=np.int64)
-        unit_ids, weights = [], []
+        posting_ids, weights = [], []
         for t, term in enumerate(vocabulary):
             plist = postings[term]
             idf = math.log(1.0 + (n - len(plist) + 0.5) / (len(plist) + 0.5))
-            for unit, tf in plist:
-                norm = tf + K1 * (1 - B + B * lengths[unit] / avg)
-                unit_ids.append(unit)
+            for sentence_id, tf in plist:
+                norm = tf + K1 * (1 - B + B * lengths[sentence_id] / avg)
+                posting_ids.append(sentence_id)
                 weights.append(idf * tf * (K1 + 1) / norm)
             indptr[t + 1] = indptr[t] + len(plist)
         return cls(
             vocabulary=vocabulary,
             indptr=indptr,
-            units=np.array(unit_ids, dtype=np.int32),
+            sentence_ids=np.array(posting_ids, dtype=np.int32),
             weights=np.array(weights, dtype=np.float32),
             size=n,
         )
@@ -126,22 +126,22 @@ class LexicalIndex:
         df = 0 if term_id is None else int(self.indptr[term_id + 1] - self.indptr[term_id])
         return math.log(1.0 + (self.size - df + 0.5) / (df + 0.5))
 
-    def presence(self, query: QueryTerms, units: Sequence[int] | np.ndarray) -> np.ndarray:
-        """Boolean (units x query terms): does each unit contain each term (or its nearest spelling)."""
-        wanted = np.asarray(units, dtype=np.int64)
+    def presence(self, query: QueryTerms, sentence_ids: Sequence[int] | np.ndarray) -> np.ndarray:
+        """Boolean (sentences x query terms): does each sentence hold each term (or its nearest spelling)."""
+        wanted = np.asarray(sentence_ids, dtype=np.int64)
         out = np.zeros((len(wanted), len(query.terms)), dtype=bool)
         for j, ids in enumerate(query.ids):
             for t in ids:
-                out[:, j] |= np.isin(wanted, self.units[self.indptr[t] : self.indptr[t + 1]])
+                out[:, j] |= np.isin(wanted, self.sentence_ids[self.indptr[t] : self.indptr[t + 1]])
         return out
 
-    def coverage(self, query: QueryTerms, units: Sequence[int] | np.ndarray) -> np.ndarray:
-        """For each unit, the IDF-weighted share of the query's terms that it contains (0..1).
+    def coverage(self, query: QueryTerms, sentence_ids: Sequence[int] | np.ndarray) -> np.ndarray:
+        """For each sentence, the IDF-weighted share of the query's terms that it contains (0..1).
 
         Misspelt words count as found where their nearest spelling is; words the corpus never uses
-        count against every unit, which is what makes an off-topic question score low.
+        count against every sentence, which is what makes an off-topic question score low.
         """
-        return self.weighted_share(query, self.presence(query, units))
+        return self.weighted_share(query, self.presence(query, sentence_ids))
 
     @staticmethod
     def weighted_share(query: QueryTerms, presence: np.ndarray) -> np.ndarray:
@@ -160,15 +160,15 @@ class LexicalIndex:
         return sum(w for ids, w in zip(query.ids, query.weights, strict=True) if ids) / total
 
     def scores(self, query: QueryTerms) -> np.ndarray:
-        """BM25 score of every unit for the query (zeros where no term matches)."""
+        """BM25 score of every sentence for the query (zeros where no term matches)."""
         out = np.zeros(self.size, dtype=np.float32)
         for t in query.all_ids:
             lo, hi = self.indptr[t], self.indptr[t + 1]
-            out[self.units[lo:hi]] += self.weights[lo:hi]  # a term lists each unit once
+            out[self.sentence_ids[lo:hi]] += self.weights[lo:hi]  # a term lists each sentence once
         return out
 
     def search(self, query: str, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """Best k units by BM25 (unit ids, scores), best first; only units with a positive score."""
+        """Best k sentences by BM25 (sentence ids, scores), best first; only those with a positive score."""
         scores = self.scores(self.query(query))
         top = top_positive(scores, k)
         return top, scores[top]

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import hashlib
 import itertools
 import json
 import os
@@ -21,16 +20,17 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from qa.checksums import sha256_bytes, sha256_file
 from qa.errors import IndexFileError, IndexLockedError
 from qa.index.lexical import LexicalIndex
-from qa.ingest.corpus import file_sha256
+from qa.index.table import SentenceTable
 from qa.models import Document, Manifest, Sentence
-from qa.retrieval.features import SentenceTable
 
 if TYPE_CHECKING:
     import faiss
@@ -77,22 +77,20 @@ class StoredIndex:
     encoder_path: Path
     tokenizer_path: Path
 
-    @property
+    @cached_property
     def table(self) -> SentenceTable:
-        """The per-sentence arrays that ranking features read."""
+        """The sentences as retrieval reads them."""
         return SentenceTable(
-            sentences=self.sentences,
+            documents=self.documents,
+            rows=self.sentences,
+            context_index=self.vectors,
             sentence_vectors=self.sentence_vectors,
             title_vectors=self.title_vectors,
             entity_masks=self.traits[:, 0],
-            lexical=self.lexical,
             words=self.traits[:, 1],
             question_marks=self.traits[:, 2].astype(bool),
+            lexical=self.lexical,
         )
-
-    def sentence_text(self, unit: int) -> str:
-        doc, _, start, end = (int(x) for x in self.sentences[unit])
-        return self.documents[doc].text[start:end]
 
 
 def current_build(index_dir: Path) -> Path | None:
@@ -116,16 +114,12 @@ def read_manifest(build: Path) -> Manifest:
         raise IndexFileError("index manifest is damaged") from exc
 
 
-def _sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
 def _checked(build: Path, name: str, manifest: Manifest) -> bytes:
     try:
         data = (build / name).read_bytes()
     except OSError as exc:
         raise IndexFileError(f"index file {name} is missing") from exc
-    if _sha256(data) != manifest.files.get(name):
+    if sha256_bytes(data) != manifest.files.get(name):
         raise IndexFileError(f"index file {name} is damaged (checksum mismatch)")
     return data
 
@@ -138,8 +132,7 @@ def load(index_dir: Path) -> StoredIndex:
     manifest = read_manifest(build)
     # The encoder is most of the bytes: hash it on a second thread while the rest is read.
     with ThreadPoolExecutor(max_workers=1) as pool:
-        # hashlib releases the GIL on large blocks, so this overlaps with the reading below.
-        encoder_hash = pool.submit(file_sha256, build / ONNX)
+        encoder_hash = pool.submit(sha256_file, build / ONNX)
         blobs = {name: _checked(build, name, manifest) for name in DATA_FILES if name != ONNX}
         structures = _parse(blobs, manifest)
         try:
@@ -184,7 +177,7 @@ def _parse(
             lexical = LexicalIndex(
                 vocabulary=tuple(npz["vocabulary"].tolist()),
                 indptr=npz["indptr"],
-                units=npz["units"],
+                sentence_ids=npz["units"],  # the key predates the name
                 weights=npz["weights"],
                 size=int(npz["size"]),
             )
@@ -292,14 +285,14 @@ def write_lexical(build: Path, lexical: LexicalIndex) -> None:
             handle,
             vocabulary=np.array(lexical.vocabulary, dtype=str),
             indptr=lexical.indptr,
-            units=lexical.units,
+            units=lexical.sentence_ids,
             weights=lexical.weights,
             size=np.array(lexical.size),
         )
 
 
 def file_checksums(build: Path) -> dict[str, str]:
-    return {name: file_sha256(build / name) for name in DATA_FILES}
+    return {name: sha256_file(build / name) for name in DATA_FILES}
 
 
 def publish(index_dir: Path, build: Path, manifest: Manifest) -> None:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from qa.checksums import sha256_bytes, sha256_file
 from qa.errors import CorpusError
 from qa.ingest.cleaning import clean, first_sentence
 from qa.models import Document, IndexedFile
@@ -63,14 +63,6 @@ def stat_corpus(files: list[CorpusFile]) -> dict[str, tuple[int, int]]:
             continue
         out[f.name] = (st.st_size, st.st_mtime_ns)
     return out
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _decode(data: bytes, name: str) -> str:
@@ -149,10 +141,8 @@ def reader_fingerprint() -> str:
     from qa import text
     from qa.ingest import cleaning
 
-    digest = hashlib.sha256()
-    for module in (sys.modules[__name__], cleaning, text):
-        digest.update(Path(module.__file__ or "").read_bytes())
-    return digest.hexdigest()
+    modules = (sys.modules[__name__], cleaning, text)
+    return sha256_bytes(b"".join(Path(module.__file__ or "").read_bytes() for module in modules))
 
 
 def read_document(f: CorpusFile, known: Mapping[str, Document] | None = None) -> tuple[Document, IndexedFile]:
@@ -168,7 +158,7 @@ def read_document(f: CorpusFile, known: Mapping[str, Document] | None = None) ->
         data = f.path.read_bytes()
     except OSError as exc:
         raise CorpusError(f"{f.name}: cannot be read ({exc.strerror or exc})") from exc
-    sha = hashlib.sha256(data).hexdigest()
+    sha = sha256_bytes(data)
     entry = IndexedFile(name=f.name, size=st.st_size, mtime_ns=st.st_mtime_ns, sha256=sha)
     earlier = known.get(f.name) if known is not None else None
     if earlier is not None and earlier.sha256 == sha:
@@ -245,7 +235,7 @@ def corpus_changed(corpus: Path, indexed: tuple[IndexedFile, ...]) -> bool:
         if (size, mtime) == (entry.size, entry.mtime_ns):
             continue
         try:
-            if not entry.sha256 or size != entry.size or file_sha256(f.path) != entry.sha256:
+            if not entry.sha256 or size != entry.size or sha256_file(f.path) != entry.sha256:
                 return True
         except OSError:
             return True

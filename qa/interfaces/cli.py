@@ -212,8 +212,8 @@ def _index(args: argparse.Namespace) -> int:
 
 def _eval(args: argparse.Namespace) -> int:
     from qa.answer.engine import QA
+    from qa.interfaces.render import render_report
     from qa.quality.evaluate import evaluate, read_questions
-    from qa.quality.report import render_report
 
     questions = read_questions(args.questions)
     engine = QA.open(_settings(args), warn=_warn)

@@ -52,26 +52,26 @@ def collect(engine: QA, questions: Sequence[EvalQuestion]) -> list[Sample]:
     for q in questions:
         ranking = engine.rank(q.question, q.history)
         labels = np.array(
-            [_holds_evidence(engine, int(u), q.evidence) for u in ranking.units], dtype=np.float32
+            [_holds_evidence(engine, int(u), q.evidence) for u in ranking.sentence_ids], dtype=np.float32
         )
         samples.append(Sample(q, ranking.rows, labels, ranking.context))
     return samples
 
 
-def _holds_evidence(engine: QA, unit: int, evidence: Sequence[str]) -> bool:
+def _holds_evidence(engine: QA, sentence_id: int, evidence: Sequence[str]) -> bool:
     """The sentence contains an evidence string, or one that runs across it and a neighbour."""
     if not evidence:
         return False
-    stored = engine.stored
-    own = normalize(stored.sentence_text(unit))
+    table = engine.stored.table
+    own = normalize(table.text(sentence_id))
     wanted = [normalize(e) for e in evidence if e.strip()]
     if any(e in own for e in wanted):
         return True
-    prev, nxt = stored.table.neighbours(np.array([unit]))
+    prev, nxt = table.neighbours(np.array([sentence_id]))
     for other, before in ((int(prev[0]), True), (int(nxt[0]), False)):
         if other < 0:
             continue
-        near = normalize(stored.sentence_text(other))
+        near = normalize(table.text(other))
         joined = f"{near} {own}" if before else f"{own} {near}"
         if any(e in joined and e not in near for e in wanted):
             return True

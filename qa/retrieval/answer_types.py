@@ -1,4 +1,4 @@
-"""What kind of thing a question asks for, and whether a sentence holds one (classic factoid QA)."""
+"""What type of answer a question asks for, and whether a sentence holds one (classic factoid QA)."""
 
 from __future__ import annotations
 
@@ -77,9 +77,9 @@ _QUESTION_TYPES: list[tuple[re.Pattern[str], AnswerType]] = [
 
 def question_type(question: str) -> AnswerType | None:
     """The kind of answer a question wants, or None for open questions ("What is X?")."""
-    for pattern, kind in _QUESTION_TYPES:
+    for pattern, answer_type in _QUESTION_TYPES:
         if pattern.search(question):
-            return kind
+            return answer_type
     return None
 
 
@@ -94,22 +94,22 @@ _GENUS = (
 
 
 @dataclass(frozen=True)
-class AnswerShape:
-    """The kind of answer a question wants, and how to recognise a sentence that gives one."""
+class ExpectedAnswer:
+    """The type of answer a question wants, and how to recognise a sentence that gives one."""
 
-    kind: AnswerType
+    answer_type: AnswerType
     pattern: re.Pattern[str]
 
     def holds(self, sentence: str) -> bool:
         return bool(self.pattern.search(sentence))
 
 
-def answer_shape(question: str) -> AnswerShape | None:
+def expected_answer(question: str) -> ExpectedAnswer | None:
     """Like `question_type`, and for "What is X?" a pattern for sentences that define X:
     "X is a ...", "X, a set of ...", "the concept of X", "known as X"."""
-    kind = question_type(question)
-    if kind is not None:
-        return AnswerShape(kind, PATTERNS[kind])
+    answer_type = question_type(question)
+    if answer_type is not None:
+        return ExpectedAnswer(answer_type, PATTERNS[answer_type])
     match = _WHAT_IS.match(question)
     if match is None:
         return None
@@ -123,4 +123,4 @@ def answer_shape(question: str) -> AnswerShape | None:
         rf"|[A-Z][\w-]*(?:\s+(?:of|for|and|the|[A-Z][\w-]*))+\s*\(\s*{subject}\s*\)",
         re.IGNORECASE,
     )
-    return AnswerShape("definition", definition)
+    return ExpectedAnswer("definition", definition)

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from qa.index.lexical import LexicalIndex, QueryTerms
+from qa.index.table import SentenceTable
+from qa.retrieval.heuristics import DECISION_TOP, LEAD_PARAGRAPHS, NO_CANDIDATE_LOGIT, RANK_DECAY
 
 # Per candidate sentence. "gap" features are relative to the best candidate of the same question, so
 # that one weight works for questions (and corpora) whose raw scores sit at different levels.
@@ -30,7 +32,7 @@ SENTENCE_FEATURES = (
     "question_mark",  # the sentence is itself a question (an FAQ heading, a rhetorical question)
     "length",  # log of the sentence's length in words
     "doc_gap",  # how far the article's best sentence is behind the best overall
-    "rank_dense",  # 1 / (1 + rank / 5) in each ranking of the candidate pool
+    "rank_dense",  # 1 / (1 + rank / RANK_DECAY) in each ranking of the candidate pool
     "rank_alone",
     "rank_bm25",
 )
@@ -53,32 +55,7 @@ class QuestionContext:
 
     known: float  # share of the question's terms the corpus uses at all
     title_max: float  # best cosine with an article title
-    typed: bool  # the question asks for a kind of thing (a date, a person, an amount...)
-
-
-@dataclass(frozen=True)
-class SentenceTable:
-    """The per-sentence arrays of an index that features read."""
-
-    sentences: np.ndarray  # int32 rows: doc, paragraph, start, end
-    sentence_vectors: np.ndarray  # float16, each sentence embedded alone
-    title_vectors: np.ndarray  # float16, one per document
-    entity_masks: np.ndarray  # int32 NER label bitmask per sentence
-    lexical: LexicalIndex
-    words: np.ndarray  # int32 word count per sentence
-    question_marks: np.ndarray  # bool: the sentence ends with "?"
-
-    def neighbours(self, units: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The previous and next unit in the same paragraph (-1 where there is none)."""
-        n = len(self.sentences)
-        prev, nxt = units - 1, units + 1
-        same_prev = (prev >= 0) & self._same_paragraph(units, np.clip(prev, 0, n - 1))
-        same_next = (nxt < n) & self._same_paragraph(units, np.clip(nxt, 0, n - 1))
-        return np.where(same_prev, prev, -1), np.where(same_next, nxt, -1)
-
-    def _same_paragraph(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        rows_a, rows_b = self.sentences[a], self.sentences[b]
-        return (rows_a[:, 0] == rows_b[:, 0]) & (rows_a[:, 1] == rows_b[:, 1])
+    has_answer_type: bool  # the question asks for a type of thing (a date, a person, an amount...)
 
 
 @dataclass(frozen=True)
@@ -88,30 +65,32 @@ class QuestionSignals:
     vector: np.ndarray
     terms: QueryTerms
     bm25: np.ndarray  # BM25 score of every sentence
-    dense: dict[int, float]  # FAISS hits: unit -> cosine with the sentence in context
-    typed: np.ndarray | None  # bool per sentence: holds the kind of thing asked for; None if untyped
+    dense: dict[int, float]  # FAISS hits: sentence_id -> cosine with the sentence in context
+    holds_answer_type: np.ndarray | None  # bool per sentence; None when the question has no answer type
 
 
 def _rank_feature(order: np.ndarray, size: int) -> np.ndarray:
     out = np.zeros(size, dtype=np.float32)
-    out[order] = 1.0 / (1.0 + np.arange(len(order), dtype=np.float32) / 5.0)
+    out[order] = 1.0 / (1.0 + np.arange(len(order), dtype=np.float32) / RANK_DECAY)
     return out
 
 
-def sentence_features(table: SentenceTable, signals: QuestionSignals, units: np.ndarray) -> np.ndarray:
-    """Feature rows (len(units) x SENTENCE_FEATURES) for a pool of candidate sentences."""
-    n = len(units)
-    vector = signals.vector.astype(np.float32)
-    alone = table.sentence_vectors[units].astype(np.float32) @ vector
+def sentence_features(table: SentenceTable, signals: QuestionSignals, sentence_ids: np.ndarray) -> np.ndarray:
+    """Feature rows (len(sentence_ids) x SENTENCE_FEATURES) for a pool of candidate sentences."""
+    n = len(sentence_ids)
+    vector = signals.vector
+    alone = table.alone_similarity(sentence_ids, vector)
     floor = min(signals.dense.values()) if signals.dense else float(alone.min(initial=0.0))
-    dense = np.array([signals.dense.get(int(u), floor) for u in units], dtype=np.float32)
-    bm25 = signals.bm25[units].astype(np.float32)
+    dense = np.array([signals.dense.get(int(u), floor) for u in sentence_ids], dtype=np.float32)
+    bm25 = signals.bm25[sentence_ids].astype(np.float32)
     bm25_top = float(bm25.max(initial=0.0))
 
-    prev, nxt = table.neighbours(units)
+    prev, nxt = table.neighbours(sentence_ids)
     has_prev, has_next = prev >= 0, nxt >= 0
-    # Presence of each query term in the unit and in its neighbours, in one lookup.
-    stacked = np.concatenate([units, np.where(has_prev, prev, units), np.where(has_next, nxt, units)])
+    # Presence of each query term in the sentence and in its neighbours, in one lookup.
+    stacked = np.concatenate(
+        [sentence_ids, np.where(has_prev, prev, sentence_ids), np.where(has_next, nxt, sentence_ids)]
+    )
     presence = table.lexical.presence(signals.terms, stacked)
     own = presence[:n]
     window = own | (presence[n : 2 * n] & has_prev[:, None]) | (presence[2 * n :] & has_next[:, None])
@@ -121,14 +100,18 @@ def sentence_features(table: SentenceTable, signals: QuestionSignals, units: np.
     neighbour = np.zeros(n, dtype=np.float32)
     for side, present in ((prev, has_prev), (nxt, has_next)):
         if present.any():
-            scores = table.sentence_vectors[side[present]].astype(np.float32) @ vector
+            scores = table.alone_similarity(side[present], vector)
             neighbour[present] = np.maximum(neighbour[present], scores)
 
-    docs = table.sentences[units, 0]
+    docs = table.docs(sentence_ids)
     doc_best = {int(d): float(alone[docs == d].max()) for d in np.unique(docs)}
     doc_gap = np.array([doc_best[int(d)] for d in docs], dtype=np.float32) - float(alone.max(initial=0.0))
-    title = table.title_vectors[docs].astype(np.float32) @ vector
-    typed = signals.typed[units].astype(np.float32) if signals.typed is not None else np.zeros(n, np.float32)
+    title = table.title_similarity(docs, vector)
+    type_match = (
+        signals.holds_answer_type[sentence_ids].astype(np.float32)
+        if signals.holds_answer_type is not None
+        else np.zeros(n, np.float32)
+    )
 
     columns = {
         "dense": dense,
@@ -140,11 +123,11 @@ def sentence_features(table: SentenceTable, signals: QuestionSignals, units: np.
         "coverage_gap": coverage - coverage.max(initial=0.0),
         "window_coverage": window_coverage,
         "neighbour_alone": neighbour,
-        "type_match": typed,
+        "type_match": type_match,
         "title": title,
-        "lead": (table.sentences[units, 1] <= 2).astype(np.float32),
-        "question_mark": table.question_marks[units].astype(np.float32),
-        "length": np.log1p(table.words[units].astype(np.float32)),
+        "lead": (table.paragraphs(sentence_ids) <= LEAD_PARAGRAPHS).astype(np.float32),
+        "question_mark": table.question_marks[sentence_ids].astype(np.float32),
+        "length": np.log1p(table.words[sentence_ids].astype(np.float32)),
         "doc_gap": doc_gap,
         "rank_dense": _rank_feature(np.argsort(-dense, kind="stable"), n),
         "rank_alone": _rank_feature(np.argsort(-alone, kind="stable"), n),
@@ -154,15 +137,16 @@ def sentence_features(table: SentenceTable, signals: QuestionSignals, units: np.
 
 
 def question_features(
-    rows: np.ndarray, logits: np.ndarray, context: QuestionContext, top: int = 5
+    rows: np.ndarray, logits: np.ndarray, context: QuestionContext, top: int = DECISION_TOP
 ) -> np.ndarray:
     """The QUESTION_FEATURES row of one question, from its candidates' rows and ranker logits."""
     if not len(rows):
-        return np.array([-10.0, 0.0, 0.0, 0.0, context.known, context.title_max, 0.0], dtype=np.float32)
+        empty = [NO_CANDIDATE_LOGIT, 0.0, 0.0, 0.0, context.known, context.title_max, 0.0]
+        return np.array(empty, dtype=np.float32)
     column = {name: i for i, name in enumerate(SENTENCE_FEATURES)}
     best = np.argsort(-logits, kind="stable")[:top]
     coverage = rows[best, column["coverage"]]
-    if context.typed:
+    if context.has_answer_type:
         coverage = coverage * rows[best, column["type_match"]]
     return np.array(
         [
