@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import os
 import shutil
 import threading
 import time
@@ -326,9 +325,7 @@ def build_index(
             store.write_sentence_vectors(build, sentence_vectors)
             store.write_title_vectors(build, title_vectors)
             store.write_lexical(build, LexicalIndex.build(texts))
-            if encoder_file != build / store.ONNX:
-                _link_or_copy(encoder_file, build / store.ONNX)
-            shutil.copyfile(tokenizer_file, build / store.TOKENIZER)
+            store.write_encoder(build, encoder_file, tokenizer_file)
             manifest = Manifest(
                 format_version=store.FORMAT_VERSION,
                 model_name=MODEL_NAME,
@@ -349,14 +346,6 @@ def build_index(
             shutil.rmtree(build, ignore_errors=True)
             raise
     return manifest, changes
-
-
-def _link_or_copy(source: Path, target: Path) -> None:
-    """A hard link where the file system allows (the export is 90 MB and never modified), else a copy."""
-    try:
-        os.link(source, target)
-    except OSError:
-        shutil.copyfile(source, target)
 
 
 def _current_manifest(settings: Settings) -> Manifest | None:

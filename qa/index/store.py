@@ -291,6 +291,18 @@ def write_lexical(build: Path, lexical: LexicalIndex) -> None:
         )
 
 
+def write_encoder(build: Path, onnx_file: Path, tokenizer_file: Path) -> None:
+    """The build's own copy of the encoder, so the index answers even after the cache is cleared: a
+    hard link where the file system allows (the export is 90 MB and never modified), else a copy."""
+    target = build / ONNX
+    if onnx_file != target:  # an export made for this build only is in place already
+        try:
+            os.link(onnx_file, target)
+        except OSError:
+            shutil.copyfile(onnx_file, target)
+    shutil.copyfile(tokenizer_file, build / TOKENIZER)
+
+
 def file_checksums(build: Path) -> dict[str, str]:
     return {name: sha256_file(build / name) for name in DATA_FILES}
 
