@@ -137,6 +137,7 @@ class Manifest(_Frozen):
     corpus_path: str = Field(description="the article folder, resolved: an index answers for it only")
     corpus: tuple[IndexedFile, ...]
     reader_fingerprint: str = Field(default="", description="the code that read the articles")
+    chunker_fingerprint: str = Field(default="", description="the code that split them into sentences")
     files: dict[str, str] = Field(description="index file name -> sha256")
     sentences: int
     created_at: str

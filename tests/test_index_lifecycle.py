@@ -260,3 +260,25 @@ def test_two_builds_in_the_same_second_get_their_own_folders(tmp_path, monkeypat
     (tmp_path / "current").symlink_to(first.relative_to(tmp_path))  # the first is published
     second = store.new_build_dir(tmp_path)
     assert second != first and first.is_dir() and second.is_dir()
+
+
+def test_an_update_splits_only_new_articles_unless_the_splitting_code_changed(corpus, tmp_path, monkeypatch):
+    from qa import build_index
+    from qa.index import build as indexer
+
+    settings = Settings(corpus=corpus, index_dir=tmp_path / "index")
+    build_index(settings, lambda _: None, progress=False)
+    split: list[str] = []
+    real_split = indexer.split_sentences
+
+    def recording_split(docs, *args, **kwargs):
+        split.extend(d.name for d in docs)
+        return real_split(docs, *args, **kwargs)
+
+    monkeypatch.setattr(indexer, "split_sentences", recording_split)
+    (corpus / "zebra.txt").write_text("The zebra council of Ruritania approved the tram plan on Friday.")
+    build_index(settings, lambda _: None, progress=False)
+    assert split == ["zebra.txt"]
+    monkeypatch.setattr(indexer, "chunker_fingerprint", lambda: "the splitting code changed")
+    _, changes = build_index(settings, lambda _: None, progress=False)
+    assert changes.full and len(split) == 1 + 6  # everything split and embedded again

@@ -1,3 +1,7 @@
+import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
+
 from qa.index.lexical import LexicalIndex, stem
 
 TEXTS = [
@@ -49,3 +53,37 @@ def test_unknown_words_lower_the_known_share():
 def test_no_match_gives_no_hits():
     ids, scores = LexicalIndex.build(TEXTS).search("sourdough bread", 5)
     assert len(ids) == 0 and len(scores) == 0
+
+
+def _same_index(a: LexicalIndex, b: LexicalIndex) -> None:
+    assert a.vocabulary == b.vocabulary and a.size == b.size
+    assert (a.indptr == b.indptr).all() and (a.sentence_ids == b.sentence_ids).all()
+    assert (a.tfs == b.tfs).all() and (a.lengths == b.lengths).all()
+    assert np.allclose(a.weights, b.weights, rtol=1e-6)
+
+
+def test_an_update_equals_a_build_of_the_new_sentences():
+    # Sentence 1 removed (with the only use of "mistral"), two added, one of them in the middle.
+    added = ["A zebra council approved the tram line.", "The ban was lifted again, the council said."]
+    before = LexicalIndex.build(TEXTS)
+    after = LexicalIndex.update(before, np.array([0, -1, 2]), added, np.array([1, 3]))
+    _same_index(after, LexicalIndex.build([TEXTS[0], added[0], TEXTS[2], added[1]]))
+    assert "mistral" not in after.vocabulary  # a word only removed sentences used is gone
+
+
+OLD_TEXTS = ["ban lifted", "zebra tram", "council vote", "", "ban ban council"]
+
+
+@given(
+    st.lists(st.sampled_from(OLD_TEXTS), max_size=8),
+    st.lists(st.booleans(), min_size=8, max_size=8),
+    st.lists(st.sampled_from(["tram vote", "zebra", "lifted the ban", "?"]), max_size=4),
+)
+def test_any_update_equals_a_full_build(old, keep_flags, added):
+    keep = [i for i in range(len(old)) if keep_flags[i]]
+    kept = [old[i] for i in keep]
+    renumbered = np.full(len(old), -1)
+    renumbered[keep] = np.arange(len(kept))
+    rows = np.arange(len(kept), len(kept) + len(added))
+    after = LexicalIndex.update(LexicalIndex.build(old), renumbered, added, rows)
+    _same_index(after, LexicalIndex.build(kept + added))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 import shutil
 import threading
@@ -26,9 +27,9 @@ from qa.index.embedding import (
     load_tokenizer,
     model_fingerprint,
 )
-from qa.index.entities import tag_sentences
+from qa.index.entities import load_pipeline, tag_sentences
 from qa.index.lexical import LexicalIndex
-from qa.ingest.chunking import embedding_texts, split_sentences
+from qa.ingest.chunking import chunker_fingerprint, embedding_texts, split_sentences
 from qa.ingest.corpus import corpus_changed, list_corpus, read_corpus, reader_fingerprint
 from qa.models import Document, Manifest, Sentence
 from qa.progress import Progress, Warn, to_stderr
@@ -100,13 +101,15 @@ class Changes:
 
 
 @dataclass(frozen=True)
-class _Reuse:
-    """Rows of the previous index that still hold for the new one, per new sentence and document."""
+class _Plan:
+    """Where each sentence and article of the new index comes from: the previous index, or fresh."""
 
-    previous: store.StoredIndex
-    vectors: np.ndarray  # float32, the previous index's context vectors
-    sentence_rows: dict[int, int]  # new sentence -> previous sentence
-    title_rows: dict[int, int]  # new document -> previous document
+    rows: np.ndarray  # int32 sentence rows (doc, paragraph, start, end) of the new index
+    old_rows: np.ndarray  # int64 per sentence: its row in the previous index, or -1 when fresh
+    old_docs: np.ndarray  # int64 per article: its position in the previous index, or -1 when fresh
+    fresh: list[Sentence]  # the sentences to embed and tag, in row order
+    fresh_rows: np.ndarray  # int64: their rows
+    changes: Changes
 
 
 def _reusable_index(settings: Settings, fingerprint: str) -> store.StoredIndex | None:
@@ -121,6 +124,7 @@ def _reusable_index(settings: Settings, fingerprint: str) -> store.StoredIndex |
         and m.max_tokens == settings.max_tokens
         and m.embed_context == settings.embed_context
         and m.corpus_path == str(settings.corpus.resolve())
+        and m.chunker_fingerprint == chunker_fingerprint()
     )  # its ONNX export is one of the files load() verified
     return previous if same else None
 
@@ -133,45 +137,70 @@ def _all_vectors(index: faiss.Index) -> np.ndarray:
     return index.reconstruct_n(0, index.ntotal)
 
 
-def _plan_reuse(
-    previous: store.StoredIndex, docs: list[Document], sentences: list[Sentence]
-) -> tuple[_Reuse, Changes]:
-    """An article is reused when it cleans to the same document and splits into the same sentences
-    (so a change of the cleaning or splitting code re-embeds what it touches, nothing else)."""
-    old_docs = {d.name: i for i, d in enumerate(previous.documents)}
-    old_rows: dict[int, list[int]] = {}
-    for row, doc in enumerate(previous.sentences[:, 0]):
-        old_rows.setdefault(int(doc), []).append(row)
-    new_rows: dict[int, list[int]] = {}
-    for row, sentence in enumerate(sentences):
-        new_rows.setdefault(sentence.doc, []).append(row)
-    sentence_rows: dict[int, int] = {}
-    title_rows: dict[int, int] = {}
-    added, changed, unchanged = [], [], []
+def _plan(
+    previous: store.StoredIndex | None, docs: list[Document], max_tokens: int, count: TokenCounter
+) -> _Plan:
+    """An article whose cleaned document equals the previous index's keeps its sentences, vectors,
+    entity tags and postings (the previous index was split by the same code and settings, see
+    `_reusable_index`); only the others are split, and later embedded and tagged."""
+    by_name = {d.name: j for j, d in enumerate(previous.documents)} if previous is not None else {}
+    old_docs = np.full(len(docs), -1, dtype=np.int64)
     for i, doc in enumerate(docs):
-        j = old_docs.get(doc.name)
-        if j is None:
-            added.append(doc.name)
-            continue
-        mine, theirs = new_rows.get(i, []), old_rows.get(j, [])
-        same = previous.documents[j] == doc and [
-            (s.paragraph, s.start, s.end) for s in (sentences[r] for r in mine)
-        ] == [tuple(int(x) for x in previous.sentences[r, 1:]) for r in theirs]
-        if not same:
-            changed.append(doc.name)
-            continue
-        unchanged.append(doc.name)
-        title_rows[i] = j
-        sentence_rows.update(zip(mine, theirs, strict=True))
+        j = by_name.get(doc.name)
+        if previous is not None and j is not None and previous.documents[j] == doc:
+            old_docs[i] = j
+    fresh_docs = np.flatnonzero(old_docs < 0)
+    fresh_by_doc: dict[int, list[Sentence]] = {}
+    for sentence in split_sentences([docs[i] for i in fresh_docs], max_tokens, count):
+        position = int(fresh_docs[sentence.doc])
+        fresh_by_doc.setdefault(position, []).append(sentence.model_copy(update={"doc": position}))
+    # The previous rows are in article order: article j's are bounds[j]:bounds[j + 1].
+    bounds = (
+        np.searchsorted(previous.sentences[:, 0], np.arange(len(previous.documents) + 1))
+        if previous is not None
+        else np.zeros(1, dtype=np.int64)
+    )
+    blocks: list[np.ndarray] = []
+    sources: list[np.ndarray] = []
+    fresh: list[Sentence] = []
+    fresh_rows: list[int] = []
+    at = 0
+    for i in range(len(docs)):
+        j = int(old_docs[i])
+        if previous is not None and j >= 0:
+            block = previous.sentences[bounds[j] : bounds[j + 1]].copy()
+            block[:, 0] = i
+            source = np.arange(bounds[j], bounds[j + 1], dtype=np.int64)
+        else:
+            mine = fresh_by_doc.get(i, [])
+            block = np.array([[s.doc, s.paragraph, s.start, s.end] for s in mine], dtype=np.int32)
+            source = np.full(len(mine), -1, dtype=np.int64)
+            fresh.extend(mine)
+            fresh_rows.extend(range(at, at + len(mine)))
+        blocks.append(block.reshape(-1, 4))
+        sources.append(source)
+        at += len(source)
     names = {d.name for d in docs}
-    removed = tuple(d.name for d in previous.documents if d.name not in names)
-    reuse = _Reuse(previous, _all_vectors(previous.vectors), sentence_rows, title_rows)
-    return reuse, Changes(tuple(added), tuple(changed), removed, tuple(unchanged), full=False)
+    changes = Changes(
+        added=tuple(docs[i].name for i in fresh_docs if docs[i].name not in by_name),
+        changed=tuple(docs[i].name for i in fresh_docs if docs[i].name in by_name),
+        removed=tuple(d.name for d in previous.documents if d.name not in names) if previous else (),
+        unchanged=tuple(docs[i].name for i in np.flatnonzero(old_docs >= 0)),
+        full=previous is None,
+    )
+    return _Plan(
+        rows=np.concatenate(blocks).astype(np.int32) if blocks else np.zeros((0, 4), np.int32),
+        old_rows=np.concatenate(sources) if sources else np.zeros(0, np.int64),
+        old_docs=old_docs,
+        fresh=fresh,
+        fresh_rows=np.array(fresh_rows, dtype=np.int64),
+        changes=changes,
+    )
 
 
-def _rows(mapping: dict[int, int]) -> tuple[np.ndarray, np.ndarray]:
-    """New rows and the previous rows they take their values from."""
-    return np.fromiter(mapping.keys(), np.int64), np.fromiter(mapping.values(), np.int64)
+def _preload_tagger() -> None:
+    with contextlib.suppress(ModelError):  # tagging reports it, when it loads the pipeline itself
+        load_pipeline()
 
 
 def _embed(encoder: OnnxEncoder, texts: list[str], progress: Progress | None = None) -> np.ndarray:
@@ -246,45 +275,43 @@ def build_index(
         if only_if_needed and (current := _current_manifest(settings)) is not None:
             return current, Changes(unchanged=tuple(f.name for f in current.corpus if f.sha256), full=False)
         previous = None if full else _reusable_index(settings, fingerprint)
+        if previous is not None and corpus_changed(settings.corpus, previous.manifest.corpus):
+            # New sentences will be tagged: spaCy loads (~1.5 s) while the folder is read and split.
+            # Only on an update: the encoder then comes from the index, so no torch import can meet
+            # the pipeline's brief block of torch (see entities._pipeline).
+            threading.Thread(target=_preload_tagger, name="qa-preload", daemon=True).start()
         reader = reader_fingerprint()
         same_reader = previous is not None and previous.manifest.reader_fingerprint == reader
         known = {d.name: d for d in previous.documents} if same_reader and previous else None
         docs, seen = read_corpus(settings.corpus, warn, known)
         tokenizer_file = path / "tokenizer.json"
         count = TokenCounter(load_tokenizer(tokenizer_file, settings.max_tokens))
-        sentences = split_sentences(docs, settings.max_tokens, count)
-        texts = embedding_texts(docs, sentences, settings.embed_context, settings.max_tokens, count)
-        alone = [docs[u.doc].text[u.start : u.end] for u in sentences]
-        if previous is None:
-            reuse = None
-            changes = Changes(added=tuple(d.name for d in docs))
-        else:
-            reuse, changes = _plan_reuse(previous, docs, sentences)
-        fresh = [i for i in range(len(sentences)) if reuse is None or i not in reuse.sentence_rows]
-        fresh_docs = [i for i in range(len(docs)) if reuse is None or i not in reuse.title_rows]
+        plan = _plan(previous, docs, settings.max_tokens, count)
+        texts = embedding_texts(docs, plan.fresh, settings.embed_context, settings.max_tokens, count)
+        alone = [docs[u.doc].text[u.start : u.end] for u in plan.fresh]
+        fresh_rows, fresh_docs = plan.fresh_rows, np.flatnonzero(plan.old_docs < 0)
         build = store.new_build_dir(settings.index_dir)
         try:
             encoder, encoder_file = _encoder(settings, path, previous, fingerprint, build, warn)
             say = warn if progress else None
-            differs = [i for i in fresh if alone[i] != texts[i]]
-            if say and fresh:
+            differs = np.array([k for k in range(len(texts)) if alone[k] != texts[k]], dtype=np.int64)
+            if say and len(fresh_rows):
                 articles = "article" if len(fresh_docs) == 1 else "articles"
-                say(f"embedding {len(fresh)} sentences from {len(fresh_docs)} {articles}")
+                say(f"embedding {len(fresh_rows)} sentences from {len(fresh_docs)} {articles}")
             dimension = encoder.dimension  # the same model as any reused vectors (same fingerprint)
-            vectors = np.zeros((len(sentences), dimension), dtype=np.float32)
-            sentence_vectors = np.zeros((len(sentences), dimension), dtype=np.float32)
+            vectors = np.zeros((len(plan.rows), dimension), dtype=np.float32)
+            sentence_vectors = np.zeros((len(plan.rows), dimension), dtype=np.float32)
             title_vectors = np.zeros((len(docs), dimension), dtype=np.float32)
-            entity_masks = np.zeros(len(sentences), dtype=np.int32)
-            if reuse is not None and reuse.sentence_rows:
-                new, old = _rows(reuse.sentence_rows)
-                vectors[new] = reuse.vectors[old]
-                sentence_vectors[new] = reuse.previous.sentence_vectors[old]
-                entity_masks[new] = reuse.previous.traits[old, 0]
-                new_docs, old_docs = _rows(reuse.title_rows)
-                title_vectors[new_docs] = reuse.previous.title_vectors[old_docs]
+            traits = np.zeros((len(plan.rows), 3), dtype=np.int32)
+            kept, kept_docs = plan.old_rows >= 0, plan.old_docs >= 0
+            if previous is not None:
+                vectors[kept] = _all_vectors(previous.vectors)[plan.old_rows[kept]]
+                sentence_vectors[kept] = previous.sentence_vectors[plan.old_rows[kept]]
+                traits[kept] = previous.traits[plan.old_rows[kept]]
+                title_vectors[kept_docs] = previous.title_vectors[plan.old_docs[kept_docs]]
             # Entities are tagged on a second thread while the encoder runs: onnxruntime releases
             # the GIL, and spaCy's import and load (~2.5 s) would otherwise come on top.
-            tagging = Progress("tagging entities", len(fresh), "sentences", say)
+            tagging = Progress("tagging entities", len(fresh_rows), "sentences", say)
             failed = threading.Event()
 
             def on_tagged(count: int) -> None:
@@ -294,37 +321,41 @@ def build_index(
 
             tagger = ThreadPoolExecutor(1, thread_name_prefix="qa-entities")
             try:
-                fresh_sentences = [sentences[i] for i in fresh]
                 tagged = (
-                    tagger.submit(tag_sentences, docs, fresh_sentences, on_tagged=on_tagged)
-                    if fresh
+                    tagger.submit(tag_sentences, docs, plan.fresh, on_tagged=on_tagged)
+                    if plan.fresh
                     else None
                 )
                 # Each fresh sentence in its context, and alone where the two texts differ.
-                work = sum(len(texts[i]) for i in fresh) + sum(len(alone[i]) for i in differs)
-                embedding = Progress("embedding", len(fresh) + len(differs), "texts", say, total_work=work)
-                vectors[fresh] = _embed(encoder, [texts[i] for i in fresh], embedding)
-                sentence_vectors[fresh] = vectors[fresh]
-                sentence_vectors[differs] = _embed(encoder, [alone[i] for i in differs], embedding)
+                work = sum(map(len, texts)) + sum(len(alone[k]) for k in differs)
+                embedding = Progress("embedding", len(texts) + len(differs), "texts", say, total_work=work)
+                vectors[fresh_rows] = _embed(encoder, texts, embedding)
+                sentence_vectors[fresh_rows] = vectors[fresh_rows]
+                alone_only = [alone[k] for k in differs]
+                sentence_vectors[fresh_rows[differs]] = _embed(encoder, alone_only, embedding)
                 title_vectors[fresh_docs] = _embed(encoder, [docs[i].title for i in fresh_docs])
                 embedding.finish()
                 if tagged is not None:
-                    entity_masks[fresh] = tagged.result()
+                    traits[fresh_rows] = store.sentence_traits(tagged.result(), alone)
                     tagging.finish()
             except BaseException:
                 failed.set()
                 raise
             finally:
                 tagger.shutdown(wait=True)
-            trained = reuse.previous.vectors if reuse is not None else None
+            trained = previous.vectors if previous is not None else None
             index, kind = vector_index(vectors, settings.exact_limit, trained)
+            before = previous.lexical if previous is not None else None
+            renumbered = np.full(before.size if before else 0, -1, dtype=np.int64)
+            renumbered[plan.old_rows[kept]] = np.flatnonzero(kept)
+            lexical = LexicalIndex.update(before, renumbered, texts, fresh_rows)
             store.write_documents(build, docs)
-            store.write_sentences(build, sentences)
-            store.write_traits(build, entity_masks, alone)
+            store.write_sentences(build, plan.rows)
+            store.write_traits(build, traits)
             store.write_vectors(build, index)
             store.write_sentence_vectors(build, sentence_vectors)
             store.write_title_vectors(build, title_vectors)
-            store.write_lexical(build, LexicalIndex.build(texts))
+            store.write_lexical(build, lexical)
             store.write_encoder(build, encoder_file, tokenizer_file)
             manifest = Manifest(
                 format_version=store.FORMAT_VERSION,
@@ -337,15 +368,16 @@ def build_index(
                 corpus_path=str(settings.corpus.resolve()),
                 corpus=tuple(seen),
                 reader_fingerprint=reader,
+                chunker_fingerprint=chunker_fingerprint(),
                 files=store.file_checksums(build),
-                sentences=len(sentences),
+                sentences=len(plan.rows),
                 created_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             )
             store.publish(settings.index_dir, build, manifest)
         except BaseException:
             shutil.rmtree(build, ignore_errors=True)
             raise
-    return manifest, changes
+    return manifest, plan.changes
 
 
 def _current_manifest(settings: Settings) -> Manifest | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import sys
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -40,6 +41,15 @@ def mask_of(labels: Sequence[str]) -> int:
     for label in labels:
         mask |= _BIT[label]
     return mask
+
+
+_LOADING = threading.Lock()  # a build may start loading the pipeline early, on another thread
+
+
+def load_pipeline() -> Any:
+    """spaCy's pipeline, loaded once per process; a second caller waits for the first load."""
+    with _LOADING:
+        return _pipeline()
 
 
 @functools.cache
@@ -91,7 +101,7 @@ def tag_sentences(
 ) -> np.ndarray:
     """One int32 label mask per sentence: runs of sentences are tagged together (an entity keeps
     its context), and each entity marks the sentences it falls in."""
-    nlp = _pipeline()
+    nlp = load_pipeline()
     masks = np.zeros(len(sentences), dtype=np.int32)
     chunks = list(_chunks(sentences, limit))
     texts = (docs[sentences[c[0]].doc].text[sentences[c[0]].start : sentences[c[-1]].end] for c in chunks)

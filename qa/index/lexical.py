@@ -68,41 +68,82 @@ def top_positive(scores: np.ndarray, k: int) -> np.ndarray:
 
 @dataclass(frozen=True)
 class LexicalIndex:
-    """Per-term postings: sentence_ids[indptr[t]:indptr[t+1]] with their BM25 weights."""
+    """Per-term postings: sentence_ids[indptr[t]:indptr[t+1]] with their BM25 weights.
+
+    The term frequencies and sentence lengths the weights come from are kept too, so that an update
+    renumbers the postings of the sentences it keeps and tokenises only the new ones.
+    """
 
     vocabulary: tuple[str, ...]
-    indptr: np.ndarray
-    sentence_ids: np.ndarray
-    weights: np.ndarray
-    size: int
+    indptr: np.ndarray  # int64, len(vocabulary) + 1
+    sentence_ids: np.ndarray  # int32, per posting
+    weights: np.ndarray  # float32 BM25 weight, per posting
+    tfs: np.ndarray  # int32 term frequency, per posting
+    lengths: np.ndarray  # int32 terms per sentence
+
+    @property
+    def size(self) -> int:
+        return len(self.lengths)
 
     @classmethod
     def build(cls, texts: Sequence[str]) -> LexicalIndex:
+        return cls.update(None, np.zeros(0, np.int64), texts, np.arange(len(texts)))
+
+    @classmethod
+    def update(
+        cls,
+        previous: LexicalIndex | None,
+        renumbered: np.ndarray,
+        texts: Sequence[str],
+        rows: np.ndarray,
+    ) -> LexicalIndex:
+        """The previous index's postings with its sentence i renumbered to renumbered[i] (-1: gone),
+        plus `texts` tokenised as the sentences numbered `rows`; weights recomputed for the new
+        corpus in numpy, without tokenising a kept sentence again."""
         counts = [Counter(terms(t)) for t in texts]
-        lengths = np.array([sum(c.values()) for c in counts], dtype=np.float32)
-        avg = float(lengths.mean()) if len(lengths) and lengths.mean() > 0 else 1.0
-        postings: dict[str, list[tuple[int, int]]] = defaultdict(list)
-        for sentence_id, counter in enumerate(counts):
-            for term, tf in counter.items():
-                postings[term].append((sentence_id, tf))
-        vocabulary = tuple(sorted(postings))
-        n = len(texts)
-        indptr = np.zeros(len(vocabulary) + 1, dtype=np.int64)
-        posting_ids, weights = [], []
-        for t, term in enumerate(vocabulary):
-            plist = postings[term]
-            idf = math.log(1.0 + (n - len(plist) + 0.5) / (len(plist) + 0.5))
-            for sentence_id, tf in plist:
-                norm = tf + K1 * (1 - B + B * lengths[sentence_id] / avg)
-                posting_ids.append(sentence_id)
-                weights.append(idf * tf * (K1 + 1) / norm)
-            indptr[t + 1] = indptr[t] + len(plist)
+        fresh_terms = [term for c in counts for term in c]
+        fresh_ids = np.repeat(np.asarray(rows, np.int64), [len(c) for c in counts])
+        fresh_tfs = np.fromiter((tf for c in counts for tf in c.values()), np.int64, len(fresh_terms))
+        size = len(rows) + (int((renumbered >= 0).sum()) if previous is not None else 0)
+        lengths = np.zeros(size, np.int64)
+        lengths[np.asarray(rows, np.int64)] = [sum(c.values()) for c in counts]
+
+        kept_terms = np.array(fresh_terms, dtype=str)
+        term_of: np.ndarray
+        if previous is not None and len(previous.sentence_ids):
+            old_terms = np.repeat(np.arange(len(previous.vocabulary)), np.diff(previous.indptr))
+            new_ids = renumbered[previous.sentence_ids]
+            keep = new_ids >= 0
+            old_vocabulary = np.array(previous.vocabulary, dtype=str)
+            vocabulary = np.union1d(old_vocabulary[np.unique(old_terms[keep])], kept_terms)
+            term_of = np.concatenate(
+                [
+                    np.searchsorted(vocabulary, old_vocabulary)[old_terms[keep]],
+                    np.searchsorted(vocabulary, kept_terms),
+                ]
+            )
+            ids = np.concatenate([new_ids[keep], fresh_ids])
+            tfs = np.concatenate([previous.tfs[keep].astype(np.int64), fresh_tfs])
+            moved = renumbered >= 0
+            lengths[renumbered[moved]] = previous.lengths[moved]
+        else:
+            vocabulary = np.unique(kept_terms)
+            term_of, ids, tfs = np.searchsorted(vocabulary, kept_terms), fresh_ids, fresh_tfs
+        order = np.argsort(term_of * max(size, 1) + ids, kind="stable")
+        term_of, ids, tfs = term_of[order], ids[order], tfs[order]
+        df = np.bincount(term_of, minlength=len(vocabulary))
+        indptr = np.concatenate([[0], np.cumsum(df)]).astype(np.int64)
+        avg = float(lengths.mean()) if size and lengths.mean() > 0 else 1.0
+        idf = np.log1p((size - df + 0.5) / (df + 0.5))
+        norm = tfs + K1 * (1 - B + B * lengths[ids] / avg)
+        weights = idf[term_of] * tfs * (K1 + 1) / norm
         return cls(
-            vocabulary=vocabulary,
+            vocabulary=tuple(vocabulary.tolist()),
             indptr=indptr,
-            sentence_ids=np.array(posting_ids, dtype=np.int32),
-            weights=np.array(weights, dtype=np.float32),
-            size=n,
+            sentence_ids=ids.astype(np.int32),
+            weights=weights.astype(np.float32),
+            tfs=tfs.astype(np.int32),
+            lengths=lengths.astype(np.int32),
         )
 
     def query(self, text: str) -> QueryTerms:

@@ -30,14 +30,16 @@ from qa.checksums import sha256_bytes, sha256_file
 from qa.errors import IndexFileError, IndexLockedError
 from qa.index.lexical import LexicalIndex
 from qa.index.table import SentenceTable
-from qa.models import Document, Manifest, Sentence
+from qa.models import Document, Manifest
 
 if TYPE_CHECKING:
     import faiss
 
 # 2: Snowball stems, sentence traits (entity labels, length, question mark) and title vectors.
 # 3: the article folder in the manifest; headlines, bylines and dates found anew.
-FORMAT_VERSION = 3
+# 4: BM25 term frequencies and sentence lengths kept (updates renumber postings instead of
+#    tokenising every sentence again); the chunking code's fingerprint in the manifest.
+FORMAT_VERSION = 4
 MANIFEST = "manifest.json"
 DOCUMENTS = "documents.json"
 SENTENCES = "sentences.npy"
@@ -177,9 +179,10 @@ def _parse(
             lexical = LexicalIndex(
                 vocabulary=tuple(npz["vocabulary"].tolist()),
                 indptr=npz["indptr"],
-                sentence_ids=npz["units"],  # the key predates the name
+                sentence_ids=npz["sentence_ids"],
                 weights=npz["weights"],
-                size=int(npz["size"]),
+                tfs=npz["tfs"],
+                lengths=npz["lengths"],
             )
     except Exception as exc:  # a checksum-valid file that still does not parse: another writer's bug
         first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
@@ -192,8 +195,9 @@ def _parse(
         lexical.size,
         manifest.sentences,
     )
-    if len(set(counts)) != 1 or len(title_vectors) != len(documents):
-        raise IndexFileError("index files disagree on the number of sentences")
+    postings = {len(lexical.sentence_ids), len(lexical.weights), len(lexical.tfs), int(lexical.indptr[-1])}
+    if len(set(counts)) != 1 or len(title_vectors) != len(documents) or len(postings) != 1:
+        raise IndexFileError("index files disagree on the number of sentences or postings")
     return documents, sentences, traits, vectors, sentence_vectors, title_vectors, lexical
 
 
@@ -250,9 +254,9 @@ def write_documents(build: Path, documents: list[Document]) -> None:
     (build / DOCUMENTS).write_text(payload, encoding="utf-8")
 
 
-def write_sentences(build: Path, sentences: list[Sentence]) -> None:
-    rows = np.array([[s.doc, s.paragraph, s.start, s.end] for s in sentences], dtype=np.int32)
-    np.save(build / SENTENCES, rows.reshape(-1, 4), allow_pickle=False)
+def write_sentences(build: Path, rows: np.ndarray) -> None:
+    """int32 rows (doc, paragraph, start, end), the layout `SentenceTable` reads."""
+    np.save(build / SENTENCES, rows.astype(np.int32).reshape(-1, 4), allow_pickle=False)
 
 
 def write_vectors(build: Path, index: faiss.Index) -> None:
@@ -269,14 +273,18 @@ def write_title_vectors(build: Path, vectors: np.ndarray) -> None:
     np.save(build / TITLE_VECTORS, vectors.astype(np.float16), allow_pickle=False)
 
 
-def write_traits(build: Path, entity_masks: np.ndarray, texts: list[str]) -> None:
+def sentence_traits(entity_masks: np.ndarray, texts: list[str]) -> np.ndarray:
     """Per sentence: its entity label mask, its length in words, and whether it is a question."""
     words = [len(t.split()) for t in texts]
     question = [t.rstrip(" \"'”’)").endswith("?") for t in texts]
     rows = np.stack(
         [entity_masks.astype(np.int32), np.array(words, np.int32), np.array(question, np.int32)], 1
     )
-    np.save(build / TRAITS, rows.reshape(-1, 3), allow_pickle=False)
+    return rows.reshape(-1, 3)
+
+
+def write_traits(build: Path, traits: np.ndarray) -> None:
+    np.save(build / TRAITS, traits.astype(np.int32).reshape(-1, 3), allow_pickle=False)
 
 
 def write_lexical(build: Path, lexical: LexicalIndex) -> None:
@@ -285,9 +293,10 @@ def write_lexical(build: Path, lexical: LexicalIndex) -> None:
             handle,
             vocabulary=np.array(lexical.vocabulary, dtype=str),
             indptr=lexical.indptr,
-            units=lexical.sentence_ids,
+            sentence_ids=lexical.sentence_ids,
             weights=lexical.weights,
-            size=np.array(lexical.size),
+            tfs=lexical.tfs,
+            lengths=lexical.lengths,
         )
 
 

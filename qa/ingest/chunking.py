@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Protocol
 
+from qa.checksums import sha256_bytes
 from qa.models import Document, Sentence
 from qa.text import sentence_spans
 
@@ -21,6 +24,16 @@ class CountTokens(Protocol):
 
 # [CLS] and [SEP] take two of the model's word pieces.
 SPECIAL_TOKENS = 2
+
+
+def chunker_fingerprint() -> str:
+    """Identifies the code that splits a document into sentences and embedding texts (this module and
+    the sentence splitter in qa.text): an index made by the same code can hand on the sentences,
+    vectors and postings of an unchanged document."""
+    from qa import text
+
+    modules = (sys.modules[__name__], text)
+    return sha256_bytes(b"".join(Path(module.__file__ or "").read_bytes() for module in modules))
 
 
 def _split_long(text: str, start: int, end: int, limit: int, count: CountTokens) -> list[tuple[int, int]]:
