@@ -282,3 +282,23 @@ def test_an_update_splits_only_new_articles_unless_the_splitting_code_changed(co
     monkeypatch.setattr(indexer, "chunker_fingerprint", lambda: "the splitting code changed")
     _, changes = build_index(settings, lambda _: None, progress=False)
     assert changes.full and len(split) == 1 + 6  # everything split and embedded again
+
+
+def test_the_index_an_update_hands_back_is_the_one_a_reader_loads(corpus, tmp_path):
+    from qa import build_index
+    from qa.index.build import open_index
+
+    settings = Settings(corpus=corpus, index_dir=tmp_path / "index")
+    build_index(settings, lambda _: None, progress=False)
+    (corpus / "zebra.txt").write_text("The zebra council of Ruritania approved the tram plan on Friday.")
+    built = open_index(settings, lambda _: None)  # updates, and answers from memory
+    loaded = store.load(settings.index_dir)
+    assert built.path == loaded.path and built.manifest == loaded.manifest
+    assert built.documents == loaded.documents
+    for name in ("sentences", "sentence_vectors", "title_vectors", "traits"):
+        mine, theirs = getattr(built, name), getattr(loaded, name)
+        assert mine.dtype == theirs.dtype and (mine == theirs).all(), name
+    assert built.vectors.ntotal == loaded.vectors.ntotal
+    assert built.lexical.vocabulary == loaded.lexical.vocabulary
+    assert (built.lexical.weights == loaded.lexical.weights).all()
+    assert built.manifest.files == store.file_checksums(built.path)  # the reused encoder's sum holds

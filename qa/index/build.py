@@ -112,12 +112,16 @@ class _Plan:
     changes: Changes
 
 
-def _reusable_index(settings: Settings, fingerprint: str) -> store.StoredIndex | None:
-    """The current index, when its vectors can be reused: same model, chunking, folder and format."""
+def _load_current(settings: Settings) -> store.StoredIndex | None:
+    """The current index if it is intact (every file checked), else None."""
     try:
-        previous = store.load(settings.index_dir)
+        return store.load(settings.index_dir)
     except IndexFileError:
         return None
+
+
+def _reusable(previous: store.StoredIndex, settings: Settings, fingerprint: str) -> store.StoredIndex | None:
+    """The index, when its vectors can be reused: same model, chunking, folder and format."""
     m = previous.manifest
     same = (
         m.model_fingerprint == fingerprint
@@ -259,6 +263,14 @@ def build_index(
     only_if_needed: bool = False,
     full: bool = False,
 ) -> tuple[Manifest, Changes]:
+    """Read, clean, split and embed the corpus, then publish the new index atomically; see `_build`."""
+    manifest, changes, _ = _build(settings, warn, progress, only_if_needed, full)
+    return manifest, changes
+
+
+def _build(
+    settings: Settings, warn: Warn, progress: bool, only_if_needed: bool, full: bool
+) -> tuple[Manifest, Changes, store.StoredIndex]:
     """Read, clean, split and embed the corpus, then publish the new index atomically.
 
     Articles unchanged since the current index keep their vectors and entity tags; only added and
@@ -272,9 +284,11 @@ def build_index(
     with store.build_lock(
         settings.index_dir, on_wait=lambda: warn("another build is running; waiting for it")
     ):
-        if only_if_needed and (current := _current_manifest(settings)) is not None:
-            return current, Changes(unchanged=tuple(f.name for f in current.corpus if f.sha256), full=False)
-        previous = None if full else _reusable_index(settings, fingerprint)
+        current = _load_current(settings) if only_if_needed or not full else None
+        if only_if_needed and current is not None and stale_reason(settings, current.manifest) is None:
+            unchanged = tuple(f.name for f in current.manifest.corpus if f.sha256)
+            return current.manifest, Changes(unchanged=unchanged, full=False), current
+        previous = None if full or current is None else _reusable(current, settings, fingerprint)
         if previous is not None and corpus_changed(settings.corpus, previous.manifest.corpus):
             # New sentences will be tagged: spaCy loads (~1.5 s) while the folder is read and split.
             # Only on an update: the encoder then comes from the index, so no torch import can meet
@@ -353,6 +367,8 @@ def build_index(
             store.write_sentences(build, plan.rows)
             store.write_traits(build, traits)
             store.write_vectors(build, index)
+            sentence_vectors = sentence_vectors.astype(np.float16)  # as stored, and as a reader gets them
+            title_vectors = title_vectors.astype(np.float16)
             store.write_sentence_vectors(build, sentence_vectors)
             store.write_title_vectors(build, title_vectors)
             store.write_lexical(build, lexical)
@@ -369,7 +385,10 @@ def build_index(
                 corpus=tuple(seen),
                 reader_fingerprint=reader,
                 chunker_fingerprint=chunker_fingerprint(),
-                files=store.file_checksums(build),
+                # An encoder taken from the previous index is the file its manifest vouches for.
+                files=store.file_checksums(
+                    build, previous.manifest.files.get(store.ONNX) if previous is not None else None
+                ),
                 sentences=len(plan.rows),
                 created_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             )
@@ -377,16 +396,21 @@ def build_index(
         except BaseException:
             shutil.rmtree(build, ignore_errors=True)
             raise
-    return manifest, plan.changes
-
-
-def _current_manifest(settings: Settings) -> Manifest | None:
-    """The manifest of an intact, up-to-date index, or None."""
-    try:
-        stored = store.load(settings.index_dir)
-    except IndexFileError:
-        return None
-    return stored.manifest if stale_reason(settings, stored.manifest) is None else None
+    # What the new build holds, as it is in memory: the caller need not read it back.
+    built = store.StoredIndex(
+        path=build,
+        manifest=manifest,
+        documents=tuple(docs),
+        sentences=plan.rows,
+        vectors=index,
+        sentence_vectors=sentence_vectors,
+        title_vectors=title_vectors,
+        traits=traits,
+        lexical=lexical,
+        encoder_path=build / store.ONNX,
+        tokenizer_path=build / store.TOKENIZER,
+    )
+    return manifest, plan.changes, built
 
 
 def stale_reason(settings: Settings, manifest: Manifest) -> str | None:
@@ -427,5 +451,4 @@ def open_index(settings: Settings, warn: Warn) -> store.StoredIndex:
                 return store.load(settings.index_dir)  # a build was published while we read: use it
             reason = exc.problem
     warn(f"{'building' if build is None else 'updating'} the index ({reason})")
-    build_index(settings, warn, only_if_needed=True)
-    return store.load(settings.index_dir)
+    return _build(settings, warn, progress=True, only_if_needed=True, full=False)[2]

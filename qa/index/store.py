@@ -312,8 +312,11 @@ def write_encoder(build: Path, onnx_file: Path, tokenizer_file: Path) -> None:
     shutil.copyfile(tokenizer_file, build / TOKENIZER)
 
 
-def file_checksums(build: Path) -> dict[str, str]:
-    return {name: sha256_file(build / name) for name in DATA_FILES}
+def file_checksums(build: Path, encoder_sha256: str | None = None) -> dict[str, str]:
+    """sha256 of every file of a build; `encoder_sha256` when the encoder is a link to a file whose
+    checksum is known (verified when the previous index was loaded): 90 MB not hashed again."""
+    sums = {name: sha256_file(build / name) for name in DATA_FILES if name != ONNX or not encoder_sha256}
+    return sums | ({ONNX: encoder_sha256} if encoder_sha256 else {})
 
 
 def publish(index_dir: Path, build: Path, manifest: Manifest) -> None:
