@@ -50,6 +50,7 @@ def test_row2_links_that_leave_the_corpus_are_skipped_with_a_warning(tmp_path):
     secret = tmp_path / "secret.txt"
     secret.write_text("root:x:0:0:the password file must never be quoted in an answer\n", encoding="utf-8")
     (corpus / "passwd_link.txt").symlink_to(secret)
+    (corpus / "linked_folder").symlink_to(tmp_path, target_is_directory=True)  # holds secret.txt
     said: list[str] = []
     engine = QA.open(Settings(corpus=corpus, index_dir=tmp_path / "index"), warn=said.append)
     assert [d.name for d in engine.documents] == ["000_f9b306b4da719ccb.txt"]

@@ -29,6 +29,7 @@ from qa.index.embedding import (
 )
 from qa.index.entities import load_pipeline, tag_sentences
 from qa.index.lexical import LexicalIndex
+from qa.index.table import DOC
 from qa.ingest.chunking import chunker_fingerprint, embedding_texts, split_sentences
 from qa.ingest.corpus import corpus_changed, list_corpus, read_corpus, reader_fingerprint
 from qa.models import Document, Manifest, Sentence
@@ -146,7 +147,7 @@ def _plan(
 ) -> _Plan:
     """An article whose cleaned document equals the previous index's keeps its sentences, vectors,
     entity tags and postings (the previous index was split by the same code and settings, see
-    `_reusable_index`); only the others are split, and later embedded and tagged."""
+    `_reusable`); only the others are split, and later embedded and tagged."""
     by_name = {d.name: j for j, d in enumerate(previous.documents)} if previous is not None else {}
     old_docs = np.full(len(docs), -1, dtype=np.int64)
     for i, doc in enumerate(docs):
@@ -160,7 +161,7 @@ def _plan(
         fresh_by_doc.setdefault(position, []).append(sentence.model_copy(update={"doc": position}))
     # The previous rows are in article order: article j's are bounds[j]:bounds[j + 1].
     bounds = (
-        np.searchsorted(previous.sentences[:, 0], np.arange(len(previous.documents) + 1))
+        np.searchsorted(previous.sentences[:, DOC], np.arange(len(previous.documents) + 1))
         if previous is not None
         else np.zeros(1, dtype=np.int64)
     )
@@ -173,7 +174,7 @@ def _plan(
         j = int(old_docs[i])
         if previous is not None and j >= 0:
             block = previous.sentences[bounds[j] : bounds[j + 1]].copy()
-            block[:, 0] = i
+            block[:, DOC] = i
             source = np.arange(bounds[j], bounds[j + 1], dtype=np.int64)
         else:
             mine = fresh_by_doc.get(i, [])
@@ -296,7 +297,10 @@ def _build(
             threading.Thread(target=_preload_tagger, name="qa-preload", daemon=True).start()
         reader = reader_fingerprint()
         same_reader = previous is not None and previous.manifest.reader_fingerprint == reader
-        known = {d.name: d for d in previous.documents} if same_reader and previous else None
+        known = None
+        if same_reader and previous is not None:
+            files = {f.name: f for f in previous.manifest.corpus}
+            known = {d.name: (d, files[d.name]) for d in previous.documents if d.name in files}
         docs, seen = read_corpus(settings.corpus, warn, known)
         tokenizer_file = path / "tokenizer.json"
         count = TokenCounter(load_tokenizer(tokenizer_file, settings.max_tokens))
