@@ -121,15 +121,18 @@ def _load_current(settings: Settings) -> store.StoredIndex | None:
         return None
 
 
-def _reusable(previous: store.StoredIndex, settings: Settings, fingerprint: str) -> store.StoredIndex | None:
-    """The index, when its vectors can be reused: same model, chunking, folder and format."""
+def _reusable(
+    previous: store.StoredIndex, settings: Settings, fingerprint: str, chunker: str
+) -> store.StoredIndex | None:
+    """The index, when its vectors can be reused: same model, chunking (settings and code), folder
+    and format."""
     m = previous.manifest
     same = (
         m.model_fingerprint == fingerprint
         and m.max_tokens == settings.max_tokens
         and m.embed_context == settings.embed_context
         and m.corpus_path == str(settings.corpus.resolve())
-        and m.chunker_fingerprint == chunker_fingerprint()
+        and m.chunker_fingerprint == chunker
     )  # its ONNX export is one of the files load() verified
     return previous if same else None
 
@@ -289,7 +292,8 @@ def _build(
         if only_if_needed and current is not None and stale_reason(settings, current.manifest) is None:
             unchanged = tuple(f.name for f in current.manifest.corpus if f.sha256)
             return current.manifest, Changes(unchanged=unchanged, full=False), current
-        previous = None if full or current is None else _reusable(current, settings, fingerprint)
+        chunker = chunker_fingerprint()
+        previous = None if full or current is None else _reusable(current, settings, fingerprint, chunker)
         if previous is not None and corpus_changed(settings.corpus, previous.manifest.corpus):
             # New sentences will be tagged: spaCy loads (~1.5 s) while the folder is read and split.
             # Only on an update: the encoder then comes from the index, so no torch import can meet
@@ -388,7 +392,7 @@ def _build(
                 corpus_path=str(settings.corpus.resolve()),
                 corpus=tuple(seen),
                 reader_fingerprint=reader,
-                chunker_fingerprint=chunker_fingerprint(),
+                chunker_fingerprint=chunker,
                 # An encoder taken from the previous index is the file its manifest vouches for.
                 files=store.file_checksums(
                     build, previous.manifest.files.get(store.ONNX) if previous is not None else None

@@ -5,10 +5,9 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Protocol
 
-from qa.checksums import sha256_bytes
+from qa.checksums import sha256_of_modules
 from qa.models import Document, Sentence
 from qa.text import sentence_spans
 
@@ -32,8 +31,7 @@ def chunker_fingerprint() -> str:
     vectors and postings of an unchanged document."""
     from qa import text
 
-    modules = (sys.modules[__name__], text)
-    return sha256_bytes(b"".join(Path(module.__file__ or "").read_bytes() for module in modules))
+    return sha256_of_modules((sys.modules[__name__], text))
 
 
 def _split_long(text: str, start: int, end: int, limit: int, count: CountTokens) -> list[tuple[int, int]]:

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from qa.checksums import sha256_bytes, sha256_file
+from qa.checksums import sha256_bytes, sha256_file, sha256_of_modules
 from qa.errors import CorpusError
 from qa.ingest.cleaning import clean, first_sentence
 from qa.models import Document, IndexedFile
@@ -143,8 +143,7 @@ def reader_fingerprint() -> str:
     from qa import text
     from qa.ingest import cleaning
 
-    modules = (sys.modules[__name__], cleaning, text)
-    return sha256_bytes(b"".join(Path(module.__file__ or "").read_bytes() for module in modules))
+    return sha256_of_modules((sys.modules[__name__], cleaning, text))
 
 
 KnownDocuments = Mapping[str, tuple[Document, IndexedFile]]
