@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import difflib
 import functools
-import math
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -32,6 +31,11 @@ def _english_stemmer() -> Any:
     import Stemmer  # PyStemmer: Snowball's English stemmer in C; loaded on first use, not at import
 
     return Stemmer.Stemmer("english")
+
+
+def _idf(size: int, df: Any) -> Any:
+    """BM25's inverse document frequency, of one term or of an array of document frequencies."""
+    return np.log1p((size - df + 0.5) / (df + 0.5))
 
 
 def stem(word: str) -> str:
@@ -110,7 +114,7 @@ class LexicalIndex:
 
         kept_terms = np.array(fresh_terms, dtype=str)
         term_of: np.ndarray
-        if previous is not None and len(previous.sentence_ids):
+        if previous is not None:
             old_terms = np.repeat(np.arange(len(previous.vocabulary)), np.diff(previous.indptr))
             new_ids = renumbered[previous.sentence_ids]
             keep = new_ids >= 0
@@ -134,7 +138,7 @@ class LexicalIndex:
         df = np.bincount(term_of, minlength=len(vocabulary))
         indptr = np.concatenate([[0], np.cumsum(df)]).astype(np.int64)
         avg = float(lengths.mean()) if size and lengths.mean() > 0 else 1.0
-        idf = np.log1p((size - df + 0.5) / (df + 0.5))
+        idf = _idf(size, df)
         norm = tfs + K1 * (1 - B + B * lengths[ids] / avg)
         weights = idf[term_of] * tfs * (K1 + 1) / norm
         return cls(
@@ -165,7 +169,7 @@ class LexicalIndex:
     def idf(self, term_id: int | None) -> float:
         """Inverse document frequency; a word the corpus never uses counts as the rarest."""
         df = 0 if term_id is None else int(self.indptr[term_id + 1] - self.indptr[term_id])
-        return math.log(1.0 + (self.size - df + 0.5) / (df + 0.5))
+        return float(_idf(self.size, df))
 
     def presence(self, query: QueryTerms, sentence_ids: Sequence[int] | np.ndarray) -> np.ndarray:
         """Boolean (sentences x query terms): does each sentence hold each term (or its nearest spelling)."""
