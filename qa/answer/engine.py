@@ -29,7 +29,7 @@ from qa.retrieval.features import (
 from qa.retrieval.followup import resolve_query
 from qa.retrieval.heuristics import ADDRESSES_MARK
 from qa.retrieval.passages import Hit, Window, distinct, diversify, group_passages, make_passage
-from qa.retrieval.ranking import Models, load_models
+from qa.retrieval.ranking import Models, load_models, sigmoid
 
 if TYPE_CHECKING:
     from qa.index.embedding import OnnxEncoder
@@ -89,7 +89,7 @@ class Ranking:
 
     @property
     def probabilities(self) -> np.ndarray:
-        return 1.0 / (1.0 + np.exp(-np.clip(self.logits, -30, 30)))
+        return sigmoid(self.logits)
 
 
 class QA:

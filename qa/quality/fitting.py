@@ -14,7 +14,7 @@ import numpy as np
 from qa.answer.engine import QA
 from qa.quality.evaluate import EvalQuestion, QuestionResult, score
 from qa.retrieval.features import QUESTION_FEATURES, SENTENCE_FEATURES, QuestionContext, question_features
-from qa.retrieval.ranking import LinearModel, Models
+from qa.retrieval.ranking import LinearModel, Models, sigmoid
 from qa.text import normalize
 
 # What a wrong decision costs a reader. Refusing a question the articles answer is the worst error;
@@ -91,7 +91,7 @@ def fit_logistic(
     penalty = np.full(x.shape[1], l2)
     penalty[-1] = 0.0  # the bias is not shrunk
     for _ in range(50):
-        p = 1.0 / (1.0 + np.exp(-np.clip(x @ w, -30, 30)))
+        p = sigmoid(x @ w)
         gradient = x.T @ (p - y) + penalty * w
         hessian = (x * (p * (1 - p))[:, None]).T @ x + np.diag(penalty) + 1e-9 * np.eye(len(w))
         step = np.linalg.solve(hessian, gradient)

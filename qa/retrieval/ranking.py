@@ -19,6 +19,11 @@ from qa.retrieval.features import QUESTION_FEATURES, SENTENCE_FEATURES
 MODELS_FILE = "models.json"
 
 
+def sigmoid(logits: np.ndarray) -> np.ndarray:
+    """Logits as probabilities; clipped so that exp never overflows."""
+    return 1.0 / (1.0 + np.exp(-np.clip(logits, -30, 30)))
+
+
 class LinearModel(BaseModel):
     """Logistic regression over standardised features: p = sigmoid(w . (x - mean) / scale + b)."""
 
@@ -45,7 +50,7 @@ class LinearModel(BaseModel):
         return ((rows - mean) / scale) @ weights + np.float32(self.bias)
 
     def probabilities(self, rows: np.ndarray) -> np.ndarray:
-        return 1.0 / (1.0 + np.exp(-np.clip(self.logits(rows), -30, 30)))
+        return sigmoid(self.logits(rows))
 
 
 class Models(BaseModel):
