@@ -13,6 +13,10 @@ from qa.models import Answer, Passage
 if TYPE_CHECKING:
     from qa.quality.evaluate import EvalReport, Metrics
 
+# What a reply says when it is not an answer, in the terminal and in the web UI alike.
+NOT_COVERED = "No answer: the articles do not cover this question."
+RELATED_ONLY = "No answer: the articles discuss this, but none of these passages answers it."
+
 BOLD_ON, BOLD_OFF = "\x1b[1;33m", "\x1b[0m"
 DIM_ON = "\x1b[2m"
 
@@ -60,10 +64,10 @@ def render_answer(answer: Answer, color: bool = False, width: int = 100) -> str:
         lines.append(f"! {safe(conflict.note)}")
     if not answer.answered:
         if answer.passages:
-            lines.append("No answer: the articles discuss this, but none of these passages answers it.")
+            lines.append(RELATED_ONLY)
             lines.append("Closest passages (not an answer):")
         else:
-            lines.append("No answer: the articles do not cover this question.")
+            lines.append(NOT_COVERED)
     for rank, passage in enumerate(answer.passages, start=1):
         lines.append(_passage(rank, passage, color, width))
     return "\n\n".join(lines)

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
+from qa.interfaces.render import NOT_COVERED, RELATED_ONLY
 from qa.models import Answer, Document, Passage
 
 # Characters that Markdown (or the chat's LaTeX) would read as syntax, written as entities so
 # that article text such as ![x](javascript:...) or **bold** stays literal text.
 _MARKDOWN = str.maketrans({c: f"&#{ord(c)};" for c in "\\`*_{}[]()#+-.!|~$<>:\"'&="})
 
-NOT_COVERED = "No answer: the articles do not cover this question."
 QUOTE_MARKS = "\"'“”‘’«»„"
-RELATED_ONLY = "No answer: the articles discuss this, but none of these passages answers it."
 
 
 def escape(value: str) -> str:
