@@ -38,7 +38,7 @@ from qa.progress import Progress, Warn, to_stderr
 if TYPE_CHECKING:
     import faiss
 
-EMBED_BATCH = 16  # texts per onnxruntime call: 108 texts/s against 98 at 32 and 68 at 64 (seeds, 2 cores)
+EMBED_BATCH = 16  # texts per onnxruntime call: 165 texts/s against 158 at 32 and 125 at 64 (bench/build.py)
 
 
 def model_path(settings: Settings) -> Path:
@@ -213,8 +213,7 @@ def _preload_tagger() -> None:
 
 def _embed(encoder: OnnxEncoder, texts: list[str], progress: Progress | None = None) -> np.ndarray:
     """Vectors of texts, in batches of similar length: little padding (the attention cost grows with
-    the longest text of a batch), and memory bounded by the batch, not the corpus. Batches of 16
-    embed the seeds' texts 1.6x faster than batches of 64 here (bench/build.py)."""
+    the longest text of a batch), and memory bounded by the batch, not the corpus."""
     out = np.zeros((len(texts), encoder.dimension), dtype=np.float32)
     order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
     for at in range(0, len(order), EMBED_BATCH):
