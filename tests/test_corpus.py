@@ -36,6 +36,7 @@ def test_html_and_markdown_are_indexed_and_a_binary_file_is_skipped(tmp_path):
     lab = engine.ask("How many engineers will the Lisbon lab hire?")
     assert lab.answered and "120 engineers" in lab.passages[0].text
     assert "Subscribe" not in engine.document("lab.html").text
+    assert engine.document("lab.html").date is None  # not guessed from "Copyright 2026"
     bank = engine.ask("How much was Glimmer Bank fined?")
     assert "4 million euros" in bank.passages[0].text and "**" not in bank.passages[0].text
     raw = (corpus / "bank.md").read_text()

@@ -115,7 +115,8 @@ def _html_article(html: str, name: str) -> HtmlArticle:
     text = trafilatura.extract(html, include_comments=False, include_tables=False, favor_precision=True)
     if not text or not text.strip():
         raise CorpusError(f"{name}: no article text found in the HTML")
-    meta = trafilatura.extract_metadata(html)
+    # Not "extensive": it guesses a date from a copyright line ("(c) 2025" -> 2025-01-01).
+    meta = trafilatura.extract_metadata(html, extensive=False)
     headline = " ".join(meta.title.split()) if meta is not None and meta.title else None
     if headline and not text.startswith(headline):
         text = f"{headline}\n{text}"
