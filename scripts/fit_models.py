@@ -3,9 +3,11 @@
     .venv/bin/python scripts/fit_models.py [--shared ../shared] [--write] [--require METRIC=VALUE ...]
 
 The shipped models (qa/data/models.json) are fitted on all three question sets (dev, more and
-corpus B). Every figure in the table is held out: k-fold by question (each question answered by
-models fitted without it), and across corpora (fitted on the seeds' questions, tested on corpus B,
-and the reverse). Deterministic: same data, same file.
+corpus B), against the background vectors written beside them (qa/data/background.npy: the
+sentences of scripts/background-articles/, embedded as the index embeds articles). Every figure
+in the table is held out: k-fold by question (each question answered by models fitted without it),
+and across corpora (fitted on the seeds' questions, tested on corpus B, and the reverse).
+Deterministic: same data, same file.
 """
 
 from __future__ import annotations
@@ -22,14 +24,22 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 from qa.answer.engine import QA  # noqa: E402
 from qa.config import Settings  # noqa: E402
 from qa.index.build import open_index  # noqa: E402
+from qa.index.store import StoredIndex  # noqa: E402
 from qa.quality.evaluate import Metrics, QuestionResult, metrics, read_questions  # noqa: E402
 from qa.quality.fitting import answer_with, collect, fit_models, k_fold, unfitted_models  # noqa: E402
+from qa.retrieval.background import BACKGROUND_FILE, Background  # noqa: E402
+
+BACKGROUND_ARTICLES = ROOT / "scripts" / "background-articles"
 
 
-def engine_for(corpus: Path, index_root: Path) -> QA:
+def stored_index(corpus: Path, index_root: Path) -> tuple[Settings, StoredIndex]:
     settings = Settings(corpus=corpus, index_dir=index_root / corpus.name)
-    stored = open_index(settings, lambda message: print(f"  {message}", file=sys.stderr))
-    return QA(stored, settings, models=unfitted_models())
+    return settings, open_index(settings, lambda message: print(f"  {message}", file=sys.stderr))
+
+
+def engine_for(corpus: Path, index_root: Path, background: Background) -> QA:
+    settings, stored = stored_index(corpus, index_root)
+    return QA(stored, settings, models=unfitted_models(), background=background)
 
 
 def refusals(results: list[QuestionResult], kind: str) -> str:
@@ -76,13 +86,14 @@ def main() -> int:
     corpus_b = read_questions(evaluation / "corpus-b" / "questions.jsonl")
 
     print("building or loading the indexes", file=sys.stderr)
-    seeds_engine = engine_for(ROOT / "seeds", args.index_root)
-    b_engine = engine_for(evaluation / "corpus-b" / "articles", args.index_root)
+    background = Background(stored_index(BACKGROUND_ARTICLES, args.index_root)[1].table.sentence_vectors)
+    seeds_engine = engine_for(ROOT / "seeds", args.index_root, background)
+    b_engine = engine_for(evaluation / "corpus-b" / "articles", args.index_root, background)
     seed_samples = collect(seeds_engine, [*dev, *more])
     b_samples = collect(b_engine, corpus_b)
 
-    from_seeds = fit_models(seed_samples, ["dev.jsonl", "more.jsonl"])
-    from_b = fit_models(b_samples, ["corpus-b/questions.jsonl"])
+    from_seeds = fit_models(seed_samples, ["dev.jsonl", "more.jsonl"], background.sha256)
+    from_b = fit_models(b_samples, ["corpus-b/questions.jsonl"], background.sha256)
     kfold_results = k_fold(seeds_engine, seed_samples, args.folds)
     kfold_b = k_fold(b_engine, b_samples, args.folds)
     n_dev = len(dev)
@@ -116,12 +127,15 @@ def main() -> int:
             failed = 1
     if args.write:
         shipped = fit_models(
-            [*seed_samples, *b_samples], ["dev.jsonl", "more.jsonl", "corpus-b/questions.jsonl"]
+            [*seed_samples, *b_samples],
+            ["dev.jsonl", "more.jsonl", "corpus-b/questions.jsonl"],
+            background.sha256,
         )
-        target = ROOT / "qa" / "data" / "models.json"
-        target.parent.mkdir(exist_ok=True)
-        target.write_text(shipped.model_dump_json(indent=1) + "\n", encoding="utf-8")
-        print(f"wrote {target.relative_to(ROOT)}", file=sys.stderr)
+        data = ROOT / "qa" / "data"
+        data.mkdir(exist_ok=True)
+        (data / BACKGROUND_FILE).write_bytes(background.to_bytes())
+        (data / "models.json").write_text(shipped.model_dump_json(indent=1) + "\n", encoding="utf-8")
+        print(f"wrote qa/data/models.json and qa/data/{BACKGROUND_FILE}", file=sys.stderr)
     return failed
 
 

@@ -12,13 +12,14 @@ import numpy as np
 
 from qa.answer.conflicts import aspects_for, find_conflicts, statements_of
 from qa.config import Settings
-from qa.errors import UsageError
+from qa.errors import ModelError, UsageError
 from qa.index.entities import ANSWER_LABELS, mask_of
 from qa.index.lexical import top_positive
 from qa.index.store import StoredIndex
 from qa.models import Answer, Document, NoAnswerReason, Passage
 from qa.progress import Warn, to_stderr
 from qa.retrieval.answer_types import AnswerType, ExpectedAnswer, expected_answer
+from qa.retrieval.background import Background, load_background
 from qa.retrieval.features import (
     SENTENCE_FEATURES,
     QuestionContext,
@@ -101,12 +102,19 @@ class QA:
         settings: Settings,
         models: Models | None = None,
         encoder: OnnxEncoder | None = None,
+        background: Background | None = None,
     ) -> None:
         from qa.index.embedding import OnnxEncoder
 
         self.settings = settings
         self.stored = stored
         self.models = models or load_models()
+        self.background = background or load_background()
+        if self.models.background_sha256 not in ("", self.background.sha256):
+            raise ModelError(
+                "the answer-decision models were fitted with other background vectors than "
+                "qa/data/background.npy; run scripts/fit_models.py --write"
+            )
         self.encoder = encoder or OnnxEncoder(
             stored.encoder_path, stored.tokenizer_path, stored.manifest.max_tokens, settings.threads
         )
@@ -122,7 +130,7 @@ class QA:
 
     def with_models(self, models: Models) -> QA:
         """The same index and encoder answering with other fitted models (for held-out evaluation)."""
-        return QA(self.stored, self.settings, models, self.encoder)
+        return QA(self.stored, self.settings, models, self.encoder, self.background)
 
     @property
     def documents(self) -> tuple[Document, ...]:
@@ -200,6 +208,7 @@ class QA:
             known=table.lexical.known_share(terms),
             title_max=float(table.title_similarity(None, vector).max(initial=0.0)),
             has_answer_type=expected is not None,
+            background_max=self.background.best_similarity(vector),
         )
         question_row = question_features(rows, logits, context)
         return Ranking(

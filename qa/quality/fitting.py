@@ -164,8 +164,9 @@ def _thresholds(on_topic: np.ndarray, answerable: np.ndarray, kinds: Sequence[st
     return t1, float(np.median(t2_choices))
 
 
-def fit_models(samples: Sequence[Sample], fitted_on: Sequence[str]) -> Models:
-    """The sentence ranker on answerable questions' candidates, then the answer decision on all."""
+def fit_models(samples: Sequence[Sample], fitted_on: Sequence[str], background_sha256: str) -> Models:
+    """The sentence ranker on answerable questions' candidates, then the answer decision on all
+    (whose features were computed against the background vectors named by `background_sha256`)."""
     answerable = [s for s in samples if s.kind == "answerable" and s.labels.any()]
     sentence = fit_listwise(answerable, SENTENCE_FEATURES)
     question_rows = np.stack([question_features(s.rows, sentence.logits(s.rows), s.context) for s in samples])
@@ -180,6 +181,7 @@ def fit_models(samples: Sequence[Sample], fitted_on: Sequence[str]) -> Models:
         answerable=answers,
         on_topic_threshold=t1,
         answerable_threshold=t2,
+        background_sha256=background_sha256,
     )
 
 
@@ -200,7 +202,7 @@ def k_fold(engine: QA, samples: Sequence[Sample], count: int = 5, seed: int = 0)
     for fold in folds(count, len(samples), seed):
         held = set(fold.tolist())
         train = [s for i, s in enumerate(samples) if i not in held]
-        models = fit_models(train, ["k-fold"])
+        models = fit_models(train, ["k-fold"], engine.background.sha256)
         for i, result in zip(
             fold, answer_with(engine, models, [samples[i].question for i in fold]), strict=True
         ):
@@ -225,4 +227,5 @@ def unfitted_models() -> Models:
         answerable=zero(QUESTION_FEATURES),
         on_topic_threshold=0.5,
         answerable_threshold=0.5,
+        background_sha256="",
     )

@@ -46,6 +46,7 @@ QUESTION_FEATURES = (
     "known",  # share of the question's terms the corpus uses at all
     "title_max",  # best cosine of the question with an article's title: is the corpus about this?
     "typed_support",  # best coverage among the top sentences that hold the kind of thing asked for
+    "clarity",  # alone_max minus the best cosine with unrelated news (see qa/retrieval/background.py)
 )
 
 
@@ -56,6 +57,7 @@ class QuestionContext:
     known: float  # share of the question's terms the corpus uses at all
     title_max: float  # best cosine with an article title
     has_answer_type: bool  # the question asks for a type of thing (a date, a person, an amount...)
+    background_max: float  # best cosine with a sentence of unrelated news
 
 
 @dataclass(frozen=True)
@@ -141,9 +143,10 @@ def question_features(
 ) -> np.ndarray:
     """The QUESTION_FEATURES row of one question, from its candidates' rows and ranker logits."""
     if not len(rows):
-        empty = [NO_CANDIDATE_LOGIT, 0.0, 0.0, 0.0, context.known, context.title_max, 0.0]
-        return np.array(empty, dtype=np.float32)
+        nothing = [NO_CANDIDATE_LOGIT, 0.0, 0.0, 0.0, context.known, context.title_max, 0.0]
+        return np.array([*nothing, -context.background_max], dtype=np.float32)
     column = {name: i for i, name in enumerate(SENTENCE_FEATURES)}
+    alone_max = float(rows[:, column["alone"]].max())
     best = np.argsort(-logits, kind="stable")[:top]
     coverage = rows[best, column["coverage"]]
     if context.has_answer_type:
@@ -151,12 +154,13 @@ def question_features(
     return np.array(
         [
             float(logits[best[0]]),
-            float(rows[:, column["alone"]].max()),
+            alone_max,
             float(rows[:, column["coverage"]].max()),
             float(rows[best[0], column["window_coverage"]]),
             context.known,
             context.title_max,
             float(coverage.max()),
+            alone_max - context.background_max,
         ],
         dtype=np.float32,
     )

@@ -65,6 +65,9 @@ class Models(BaseModel):
     answerable: LinearModel = Field(description="P(the top passages answer the question)")
     on_topic_threshold: float = Field(description="below: 'nothing relevant'")
     answerable_threshold: float = Field(description="below: 'related passages only'")
+    background_sha256: str = Field(
+        description="the background vectors the decision models were fitted with (qa/retrieval/background.py)"
+    )
 
     @model_validator(mode="after")
     def _known_features(self) -> Models:
