@@ -302,3 +302,24 @@ def test_the_index_an_update_hands_back_is_the_one_a_reader_loads(corpus, tmp_pa
     assert built.lexical.vocabulary == loaded.lexical.vocabulary
     assert (built.lexical.weights == loaded.lexical.weights).all()
     assert built.manifest.files == store.file_checksums(built.path)  # the reused encoder's sum holds
+
+
+def test_an_index_made_by_code_that_read_articles_differently_is_refreshed(corpus, tmp_path, monkeypatch):
+    """After an upgrade that cleans or splits articles differently, the next question updates the index
+    (titles, sentences), though no article changed."""
+    from qa.index import build as indexer
+    from qa.index.build import open_index, stale_reason
+
+    settings = Settings(corpus=corpus, index_dir=tmp_path / "index")
+    manifest = open_index(settings, lambda _: None).manifest
+    assert stale_reason(settings, manifest) is None
+    for name in ("reader_fingerprint", "chunker_fingerprint"):
+        with monkeypatch.context() as patch:
+            patch.setattr(indexer, name, lambda: "the code changed")
+            assert (
+                stale_reason(settings, manifest) == "this version of qa reads or splits articles differently"
+            )
+            said: list[str] = []
+            open_index(settings, said.append)
+            assert said and "reads or splits articles differently" in said[0]
+        manifest = open_index(settings, lambda _: None).manifest

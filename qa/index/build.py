@@ -432,6 +432,11 @@ def stale_reason(settings: Settings, manifest: Manifest) -> str | None:
         return "chunking settings changed"
     if manifest.model_fingerprint != model_fingerprint(model_path(settings)):
         return "the model changed"
+    if (
+        manifest.reader_fingerprint != reader_fingerprint()
+        or manifest.chunker_fingerprint != chunker_fingerprint()
+    ):
+        return "this version of qa reads or splits articles differently"
     if corpus_changed(settings.corpus, manifest.corpus):
         return "articles were added, changed or removed"
     return None
