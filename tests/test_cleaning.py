@@ -152,3 +152,28 @@ def test_one_unpunctuated_line_above_another_is_not_a_wrap():
     raw = "Calmera recall widened to 23 batches after bacteria found in plant\nTuesday, March 11\n\nBody."
     cleaned = clean(raw)
     assert len(cleaned.paragraphs) == 3
+
+
+PAGE_HEAD = """THE HARBOUR GAZETTE
+Your town. Your news. Since 1901.
+Home | News | Sport | Business | Community | Obituaries | Jobs | Contact
+Weather: 9C, sunny spells
+
+Ferry operator cuts winter crossings to the islands as fuel costs climb
+
+The island ferry operator Norsund Lines will cut its winter crossings from six a day to four from
+November, blaming fuel costs that have climbed by a third since the spring.
+Islanders say the cuts will make it harder to reach the hospital on the mainland, and the
+operator's fuel bill is now its largest single cost, ahead of wages.
+"""
+
+
+def test_the_headline_is_the_heading_the_story_repeats_not_the_site_furniture_above_it():
+    assert clean(PAGE_HEAD).title == "Ferry operator cuts winter crossings to the islands as fuel costs climb"
+
+
+def test_a_head_of_site_furniture_only_gives_no_headline():
+    furniture_only = PAGE_HEAD.replace(
+        "Ferry operator cuts winter crossings to the islands as fuel costs climb\n", ""
+    )
+    assert clean(furniture_only).title == ""

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 
 from qa.models import Paragraph, Segment
-from qa.text import MONTH_ABBREVIATIONS, MONTHS, sentence_spans
+from qa.text import MONTH_ABBREVIATIONS, MONTHS, content_words, sentence_spans, words
 
 # The line breaks str.splitlines() knows.
 _LINE_BREAK = re.compile(r"\r\n|[\r\n\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
@@ -230,14 +230,38 @@ def _is_headline(block: str) -> bool:
     return len(block.split()) >= 4 and not block.endswith("?") and not _MENU.search(block)
 
 
+# A paragraph this long is article body: the headline is above the first one.
+_BODY_WORDS = 15
+
+
 def _title(text: str, paragraphs: tuple[Paragraph, ...]) -> str:
-    """The headline: the first heading before the body that reads as one; else "" (see ingest)."""
-    for paragraph in paragraphs:
-        if not paragraph.heading:
+    """The headline: of the headings above the body that read as one, the one whose words the
+    article repeats most (a site name, a menu or the weather does not recur in the story); ""
+    when none has most of its words in the body (see ingest for the fallbacks)."""
+    head: list[str] = []
+    rest = 0
+    for rest, paragraph in enumerate(paragraphs):  # noqa: B007 (rest is used after the loop)
+        block = text[paragraph.start : paragraph.end]
+        if len(words(block)) >= _BODY_WORDS:  # words, not tokens: a menu's "|" do not count
             break
-        if _is_headline(text[paragraph.start : paragraph.end]):
-            return text[paragraph.start : paragraph.end]
-    return ""
+        if paragraph.heading and _is_headline(block):
+            head.append(block)
+    else:
+        return ""  # no body at all: nothing to check a headline against
+    body = _word_starts(text[paragraphs[rest].start :])
+    best, best_share = "", 0.0
+    for block in head:
+        own = _word_starts(block)
+        share = len(own & body) / len(own) if own else 0.0
+        if share > best_share:
+            best, best_share = block, share
+    # A headline paraphrases its story, but a third of its words recur in it; a menu's rarely do.
+    return best if best_share >= 1 / 3 else ""
+
+
+def _word_starts(text: str) -> set[str]:
+    """Content words cut to five letters, so that inflections match ("retreating", "retreat")."""
+    return {w[:5] for w in content_words(text)}
 
 
 def first_sentence(text: str, paragraphs: tuple[Paragraph, ...]) -> str:
