@@ -5,10 +5,18 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from qa.retrieval.heuristics import FOLLOW_UP_CHAIN
 from qa.text import content_words, words
 
 _PRONOUNS = frozenset(
     "he she him her his hers they them their theirs it its this that these those then".split()
+)
+# "there" points back to a place ("How many people work there?") unless it is existential ("Is there
+# a cure?", "There were three"), which English marks with a form of "be" (or "have") beside it.
+_EXISTENTIAL_THERE = re.compile(
+    r"\bthere\s+(is|are|was|were|be|been|has|have|had|will|would|seems?|appears?)\b"
+    r"|\b(is|are|was|were|be|will|would)\s+there\b",
+    re.IGNORECASE,
 )
 _ELLIPTIC = re.compile(r"^\s*(and|but|so|also|what about|how about|and what about)\b", re.IGNORECASE)
 
@@ -22,16 +30,22 @@ def leans_on_history(question: str) -> bool:
         return True
     if len(content_words(question)) <= 1:
         return True
+    if tokens.count("there") > len(_EXISTENTIAL_THERE.findall(question)):
+        return True
     return any(t in _PRONOUNS for t in tokens)
 
 
 def resolve_query(question: str, history: Sequence[str]) -> str:
-    """The text to search: the question, widened with the latest earlier question when it leans on it.
+    """The text to search: the question, widened with the earlier question it leans on, itself
+    resolved the same way ("Which company makes Calmera?" -> "Where is its factory?" -> "How many
+    people work there?" searches all three), back to the latest question that stands on its own or
+    FOLLOW_UP_CHAIN questions back.
 
     A self-contained question is searched as it is, so an unrelated new question does not drift
     toward the old topic.
     """
     earlier = [h.strip() for h in history if h and h.strip()]
-    if not earlier or not leans_on_history(question):
-        return question
-    return f"{earlier[-1]} {question}"
+    chain = [question]
+    while earlier and leans_on_history(chain[0]) and len(chain) <= FOLLOW_UP_CHAIN:
+        chain.insert(0, earlier.pop())
+    return " ".join(chain)

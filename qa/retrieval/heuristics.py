@@ -13,6 +13,9 @@ LEAD_PARAGRAPHS = 2  # "lead": news states who, what and when in its first parag
 DECISION_TOP = 5  # the decision to answer looks at the top five sentences, what a reader sees by default
 NO_CANDIDATE_LOGIT = -10.0  # the ranker's logit for a question with no candidate at all: a sure "no"
 
+FOLLOW_UP_CHAIN = 3  # a follow-up is searched with at most three earlier questions: the encoder reads
+# the first 256 word pieces of a query, and a longer chain of "and then?" would crowd out the newest
+
 # Passages built from the ranked sentences.
 WINDOWS_PER_PASSAGE = 3  # windows grown per passage asked: room for deduplication and diversity to pick from
 SAME_ARTICLE_RATIO = 0.5  # a second passage of one article waits behind another article's best, unless
