@@ -27,7 +27,7 @@ def test_listwise_ranker_puts_each_questions_evidence_first():
         labels[3] = 1.0
         rows[3, 0] += 3.0  # the evidence stands out on the first feature only
         question = EvalQuestion(id=str(i), type="factoid", question="q", evidence=("e",))
-        context = QuestionContext(known=1.0, title_max=0.5, has_answer_type=False, background_max=0.2)
+        context = QuestionContext(known=1.0, title_max=0.5, has_answer_type=False, background_similarity=0.2)
         samples.append(Sample(question, rows, labels, context))
     model = fit_listwise(samples, SENTENCE_FEATURES)
     firsts = [int(np.argmax(model.logits(s.rows))) for s in samples]

@@ -208,7 +208,7 @@ class QA:
             known=table.lexical.known_share(terms),
             title_max=float(table.title_similarity(None, vector).max(initial=0.0)),
             has_answer_type=expected is not None,
-            background_max=self.background.best_similarity(vector),
+            background_similarity=self.background.similarity(vector),
         )
         question_row = question_features(rows, logits, context)
         return Ranking(

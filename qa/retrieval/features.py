@@ -46,7 +46,7 @@ QUESTION_FEATURES = (
     "known",  # share of the question's terms the corpus uses at all
     "title_max",  # best cosine of the question with an article's title: is the corpus about this?
     "typed_support",  # best coverage among the top sentences that hold the kind of thing asked for
-    "clarity",  # alone_max minus the best cosine with unrelated news (see qa/retrieval/background.py)
+    "clarity",  # alone_max minus how close unrelated news comes (see qa/retrieval/background.py)
 )
 
 
@@ -57,7 +57,7 @@ class QuestionContext:
     known: float  # share of the question's terms the corpus uses at all
     title_max: float  # best cosine with an article title
     has_answer_type: bool  # the question asks for a type of thing (a date, a person, an amount...)
-    background_max: float  # best cosine with a sentence of unrelated news
+    background_similarity: float  # how close unrelated news comes to the question (background.py)
 
 
 @dataclass(frozen=True)
@@ -144,7 +144,7 @@ def question_features(
     """The QUESTION_FEATURES row of one question, from its candidates' rows and ranker logits."""
     if not len(rows):
         nothing = [NO_CANDIDATE_LOGIT, 0.0, 0.0, 0.0, context.known, context.title_max, 0.0]
-        return np.array([*nothing, -context.background_max], dtype=np.float32)
+        return np.array([*nothing, -context.background_similarity], dtype=np.float32)
     column = {name: i for i, name in enumerate(SENTENCE_FEATURES)}
     alone_max = float(rows[:, column["alone"]].max())
     best = np.argsort(-logits, kind="stable")[:top]
@@ -160,7 +160,7 @@ def question_features(
             context.known,
             context.title_max,
             float(coverage.max()),
-            alone_max - context.background_max,
+            alone_max - context.background_similarity,
         ],
         dtype=np.float32,
     )
