@@ -31,6 +31,7 @@ from qa.retrieval.followup import resolve_query
 from qa.retrieval.heuristics import ADDRESSES_MARK
 from qa.retrieval.passages import Hit, Window, distinct, diversify, group_passages, make_passage
 from qa.retrieval.ranking import Models, load_models, sigmoid
+from qa.retrieval.spelling import mend
 
 if TYPE_CHECKING:
     from qa.index.embedding import OnnxEncoder
@@ -188,8 +189,13 @@ class QA:
         max_chars = self.settings.max_question_chars
         question = clean_question(question, max_chars)
         earlier = earlier_questions(history, max_chars)
-        query = resolve_query(question, earlier)
         table = self._table
+        query = mend(
+            resolve_query(question, earlier),
+            table.lexical.uses,
+            lambda: table.word_counts,
+            self.encoder.knows_word,
+        )
         terms = table.lexical.query(query)
         vector = self.encoder.encode([query])[0]
         bm25 = table.lexical.scores(terms)

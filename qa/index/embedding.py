@@ -217,6 +217,10 @@ class OnnxEncoder:
         self._tokenizer.enable_padding()  # to the longest text of the batch, not a fixed length
         self.dimension = int(self._session.get_outputs()[0].shape[-1] or 384)
 
+    def knows_word(self, word: str) -> bool:
+        """The vocabulary holds the (lower-case) word whole: a word of the language, not a slip."""
+        return self._tokenizer.token_to_id(word) is not None
+
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         encodings = self._tokenizer.encode_batch(list(texts))
         ids = np.array([e.ids for e in encodings], dtype=np.int64)

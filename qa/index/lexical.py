@@ -197,6 +197,10 @@ class LexicalIndex:
         weights = np.asarray(query.weights, dtype=np.float32)
         return (presence.astype(np.float32) @ weights) / np.float32(total)
 
+    def uses(self, word: str) -> bool:
+        """The corpus has the word, or another with its stem ("lifted" when it says "lifting")."""
+        return stem(word) in self._lookup
+
     def known_share(self, query: QueryTerms) -> float:
         """IDF-weighted share of the query's terms that the corpus uses at all (0 for an empty query)."""
         total = sum(query.weights)

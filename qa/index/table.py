@@ -7,7 +7,10 @@ layout of sentences.npy, float16 vectors, FAISS padding a short result with -1) 
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -36,6 +39,11 @@ class SentenceTable:
 
     def __len__(self) -> int:
         return len(self.rows)
+
+    @cached_property
+    def word_counts(self) -> Counter[str]:
+        """How often the articles use each lower-case word: built on first use (spelling), kept."""
+        return Counter(w.lower() for doc in self.documents for w in re.findall(r"[A-Za-z]+", doc.text))
 
     def docs(self, sentence_ids: np.ndarray) -> np.ndarray:
         return self.rows[sentence_ids, DOC]

@@ -1,0 +1,64 @@
+"""Mend typing slips in a question from the articles' own words ("who lifted teh bann on antropic").
+
+A word is taken for a slip only when neither the articles nor the encoder's vocabulary know it: the
+30,000 word pieces of all-MiniLM-L6-v2 hold common English words whole ("painted", "capital"), so a
+real word the articles do not use is left alone, and an off-topic question stays off-topic. A slip
+becomes the most frequent word of the articles (or stop word) one edit away (a letter dropped,
+added, changed, or two letters swapped); a short one only when there is just one such word.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable
+
+from qa.text import STOPWORDS
+
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+_WORD = re.compile(r"[A-Za-z]+")
+MIN_LENGTH = 3
+# A word this short has many neighbours one edit away ("bake": rake, make, take): it is mended only
+# when the articles offer just one.
+SHORT = 5
+
+
+def one_edit_away(word: str) -> set[str]:
+    """Every string one deletion, transposition, substitution or insertion of a letter from `word`."""
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    deletes = {a + b[1:] for a, b in splits if b}
+    swaps = {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+    changes = {a + c + b[1:] for a, b in splits if b for c in _LETTERS}
+    inserts = {a + c + b for a, b in splits for c in _LETTERS}
+    return (deletes | swaps | changes | inserts) - {word}
+
+
+def mend(
+    text: str,
+    in_articles: Callable[[str], bool],
+    article_words: Callable[[], Counter[str]],
+    known_word: Callable[[str], bool],
+) -> str:
+    """The text with each slip replaced (keeping a leading capital); unchanged when there is none.
+
+    `in_articles` says whether the articles use a lower-case word (cheap, asked first);
+    `article_words` counts their lower-case words (built only when a slip is suspected);
+    `known_word` says whether the encoder's vocabulary holds a lower-case word whole."""
+
+    def replace(match: re.Match[str]) -> str:
+        word = match.group(0)
+        lower = word.lower()
+        if len(lower) < MIN_LENGTH or lower in STOPWORDS or in_articles(lower) or known_word(lower):
+            return word
+        corpus_words = article_words()
+        options = [
+            (corpus_words.get(w, 0) + (1 if w in STOPWORDS else 0), w)
+            for w in one_edit_away(lower)
+            if w in corpus_words or w in STOPWORDS
+        ]
+        if not options or (len(lower) < SHORT and len(options) > 1):
+            return word
+        best = max(options)[1]  # most frequent; ties broken alphabetically last, deterministically
+        return best.capitalize() if word[0].isupper() else best
+
+    return _WORD.sub(replace, text)

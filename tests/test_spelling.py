@@ -1,0 +1,39 @@
+"""Typing slips are mended from the articles' words; real words and short ambiguous ones are not."""
+
+from collections import Counter
+
+from qa.retrieval.spelling import mend, one_edit_away
+
+ARTICLE_WORDS = Counter({"anthropic": 40, "announced": 9, "agency": 5, "ban": 30, "band": 2, "rake": 1})
+VOCABULARY = {"painted", "capital", "agency", "announced", "ban", "band", "rake"}
+
+
+def mended(text: str) -> str:
+    return mend(text, ARTICLE_WORDS.__contains__, lambda: ARTICLE_WORDS, VOCABULARY.__contains__)
+
+
+def test_a_slip_becomes_the_article_word_one_edit_away():
+    assert mended("Which agensy anounced it?") == "Which agency announced it?"
+    assert mended("Antropic") == "Anthropic"  # a leading capital is kept
+
+
+def test_real_words_and_words_without_a_neighbour_are_left_alone():
+    assert mended("Who painted the Mona Lisa?") == "Who painted the Mona Lisa?"
+    assert mended("sourdough") == "sourdough"
+
+
+def test_a_short_word_with_several_neighbours_is_left_alone():
+    assert mended("bann") == "bann"  # ban or band
+    assert mended("bakr") == "bakr"  # no neighbour at all
+    assert mended("rakr") == "rake"  # one neighbour only
+
+
+def test_one_edit_covers_drops_swaps_changes_and_additions():
+    edits = one_edit_away("teh")
+    assert {"te", "the", "tea", "tech"} <= edits and "teh" not in edits
+
+
+def test_the_engine_searches_the_mended_question(engine):
+    ranking = engine.rank("Who lifted the ban on Antropic?")
+    assert ranking.query == "Who lifted the ban on Anthropic?"
+    assert engine.rank("What is the capital of Australia?").query == "What is the capital of Australia?"
