@@ -72,3 +72,10 @@ def test_the_article_is_marked_at_the_cited_span(engine):
     marked = re.findall(r"<mark class='qa-cite'>(.*?)</mark>", html, flags=re.S)
     assert marked and "Eleanor Marsh" in "".join(marked)
     assert html.count("<mark") == len(marked)
+
+
+def test_a_mended_or_widened_question_says_what_was_searched(engine):
+    mended = answer_html(engine.ask("Who lifted the ban on Antropic?"), turn=1)
+    assert "Searched as: Who lifted the ban on Anthropic?" in mended
+    assert mended.index("qa-searched") < mended.index("class='qa-card")
+    assert "qa-searched" not in answer_html(engine.ask("Who is Eleanor Marsh?"), turn=2)

@@ -91,6 +91,8 @@ def answer_html(answer: Answer, turn: int) -> str:
         out.append(f"<p class='qa-refusal'>{RELATED_ONLY}</p><p class='qa-sub'>Closest passages:</p>")
     else:
         out.append(f"<p class='qa-refusal'>{NOT_COVERED}</p>")
+    if answer.query and answer.query != answer.question:  # a follow-up widened, a slip mended
+        out.append(f"<p class='qa-sub qa-searched'>Searched as: {escape(answer.query)}</p>")
     for rank, passage in enumerate(answer.passages, start=1):
         out.append(_card(passage, rank, turn, answer.answered))
     out.append("</div>")

@@ -4,7 +4,8 @@ A word is taken for a slip only when neither the articles nor the encoder's voca
 30,000 word pieces of all-MiniLM-L6-v2 hold common English words whole ("painted", "capital"), so a
 real word the articles do not use is left alone, and an off-topic question stays off-topic. A slip
 becomes the most frequent word of the articles (or stop word) one edit away (a letter dropped,
-added, changed, or two letters swapped); a short one only when there is just one such word.
+added, changed, or two letters swapped). A short word, or one with no article word near, is mended
+only when a single word, of the articles or of the encoder's vocabulary, is one edit away.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ _LETTERS = "abcdefghijklmnopqrstuvwxyz"
 _WORD = re.compile(r"[A-Za-z]+")
 MIN_LENGTH = 3
 # A word this short has many neighbours one edit away ("bake": rake, make, take): it is mended only
-# when the articles offer just one.
+# when just one word is near.
 SHORT = 5
 
 
@@ -51,14 +52,21 @@ def mend(
         if len(lower) < MIN_LENGTH or lower in STOPWORDS or in_articles(lower) or known_word(lower):
             return word
         corpus_words = article_words()
+        edits = one_edit_away(lower)
         options = [
             (corpus_words.get(w, 0) + (1 if w in STOPWORDS else 0), w)
-            for w in one_edit_away(lower)
+            for w in edits
             if w in corpus_words or w in STOPWORDS
         ]
-        if not options or (len(lower) < SHORT and len(options) > 1):
-            return word
-        best = max(options)[1]  # most frequent; ties broken alphabetically last, deterministically
+        if options and len(lower) >= SHORT:
+            best = max(options)[1]  # most frequent; ties broken alphabetically last, deterministically
+        else:
+            # A short slip, or one of no article word ("factroy" where the articles say "plant"):
+            # mended only when a single word, of the articles or the encoder's vocabulary, is near.
+            near = {w for _, w in options} | {w for w in edits if known_word(w)}
+            if len(near) != 1:
+                return word
+            best = near.pop()
         return best.capitalize() if word[0].isupper() else best
 
     return _WORD.sub(replace, text)
