@@ -33,3 +33,10 @@ def test_a_year_is_not_a_quantity():
     assert not expected.holds("Since its inception in 2020, the company has grown.")
     assert expected.holds("It employs 1,200 people.") and expected.holds("It has hundreds of engineers.")
     assert not expected.holds("It is the safe alternative to GPT-4.")
+
+
+def test_an_acronym_is_defined_by_its_capitalised_expansion():
+    expected = expected_answer("What is NMSA?")
+    assert expected is not None and expected.answer_type == "definition"
+    assert expected.holds("The National Medicines Safety Authority (NMSA) ordered the recall.")
+    assert not expected.holds("the inspectors said the authority (NMSA) had acted")

@@ -119,8 +119,10 @@ def expected_answer(question: str) -> ExpectedAnswer | None:
         rf"(?:an?|the)\s+(?:\w+\s+)?(?:{_GENUS})\b"
         rf"|(?:concept|idea|notion|principle) of\s+{_QUOTE}{subject}"
         rf"|(?:known as|called|defined as|dubbed)\s+{_QUOTE}{subject}"
-        # An acronym defined by its expansion: "the National Medicines Safety Authority (NMSA)".
-        rf"|[A-Z][\w-]*(?:\s+(?:of|for|and|the|[A-Z][\w-]*))+\s*\(\s*{subject}\s*\)",
+        # An acronym defined by its expansion: "the National Medicines Safety Authority (NMSA)". The
+        # capitals are matched case-sensitively: ignoring case, every word would start an expansion
+        # and a long sentence cost ~0.5 ms of backtracking per search.
+        rf"|(?-i:[A-Z][\w-]*(?:\s+(?:of|for|and|the|[A-Z][\w-]*))+)\s*\(\s*{subject}\s*\)",
         re.IGNORECASE,
     )
     return ExpectedAnswer("definition", definition)
