@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,6 +22,10 @@ from typing import Any
 import numpy as np
 
 from qa.text import STOPWORDS, words
+
+# Runs of Latin letters: the words spelling is checked on (qa/retrieval/spelling.py), in questions and
+# in the articles' word counts (SentenceTable.word_counts) alike.
+LETTER_RUN = re.compile(r"[A-Za-z]+")
 
 K1 = 1.2
 B = 0.75

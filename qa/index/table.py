@@ -7,7 +7,6 @@ layout of sentences.npy, float16 vectors, FAISS padding a short result with -1) 
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from dataclasses import dataclass
 from functools import cached_property
@@ -15,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from qa.index.lexical import LexicalIndex
+from qa.index.lexical import LETTER_RUN, LexicalIndex
 from qa.models import Document
 
 if TYPE_CHECKING:
@@ -43,7 +42,7 @@ class SentenceTable:
     @cached_property
     def word_counts(self) -> Counter[str]:
         """How often the articles use each lower-case word: built on first use (spelling), kept."""
-        return Counter(w.lower() for doc in self.documents for w in re.findall(r"[A-Za-z]+", doc.text))
+        return Counter(w.lower() for doc in self.documents for w in LETTER_RUN.findall(doc.text))
 
     def docs(self, sentence_ids: np.ndarray) -> np.ndarray:
         return self.rows[sentence_ids, DOC]

@@ -14,10 +14,10 @@ import re
 from collections import Counter
 from collections.abc import Callable
 
+from qa.index.lexical import LETTER_RUN
 from qa.text import STOPWORDS
 
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
-_WORD = re.compile(r"[A-Za-z]+")
 MIN_LENGTH = 3
 # A word this short has many neighbours one edit away ("bake": rake, make, take): it is mended only
 # when just one word is near.
@@ -69,4 +69,4 @@ def mend(
             best = near.pop()
         return best.capitalize() if word[0].isupper() else best
 
-    return _WORD.sub(replace, text)
+    return LETTER_RUN.sub(replace, text)
