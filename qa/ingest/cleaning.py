@@ -237,20 +237,19 @@ _BODY_WORDS = 15
 def _title(text: str, paragraphs: tuple[Paragraph, ...]) -> str:
     """The headline: of the headings above the body that read as one, the one whose words the
     article repeats most (a site name, a menu or the weather does not recur in the story); ""
-    when none has most of its words in the body (see ingest for the fallbacks)."""
-    head: list[str] = []
-    rest = 0
-    for rest, paragraph in enumerate(paragraphs):  # noqa: B007 (rest is used after the loop)
-        block = text[paragraph.start : paragraph.end]
-        if len(words(block)) >= _BODY_WORDS:  # words, not tokens: a menu's "|" do not count
-            break
-        if paragraph.heading and _is_headline(block):
-            head.append(block)
-    else:
+    when none has a third of its words in the body (see ingest for the fallbacks)."""
+    # Words, not tokens: a menu's "|" do not count.
+    body_at = next(
+        (i for i, p in enumerate(paragraphs) if len(words(text[p.start : p.end])) >= _BODY_WORDS), None
+    )
+    if body_at is None:
         return ""  # no body at all: nothing to check a headline against
-    body = _word_starts(text[paragraphs[rest].start :])
+    body = _word_starts(text[paragraphs[body_at].start :])
     best, best_share = "", 0.0
-    for block in head:
+    for paragraph in paragraphs[:body_at]:
+        block = text[paragraph.start : paragraph.end]
+        if not (paragraph.heading and _is_headline(block)):
+            continue
         own = _word_starts(block)
         share = len(own & body) / len(own) if own else 0.0
         if share > best_share:

@@ -49,6 +49,7 @@ class Background:
 
 def load_background(path: Path | None = None) -> Background:
     """The background vectors at `path`, or the ones shipped with qa."""
+    where = path or f"qa/data/{BACKGROUND_FILE}"
     try:
         if path is None:
             data = resources.files("qa").joinpath("data", BACKGROUND_FILE).read_bytes()
@@ -56,10 +57,9 @@ def load_background(path: Path | None = None) -> Background:
             data = path.read_bytes()
         vectors = np.load(BytesIO(data), allow_pickle=False)
     except (OSError, ValueError) as exc:
-        where = path or f"qa/data/{BACKGROUND_FILE}"
         raise ModelError(
             f"the background vectors in {where} cannot be read ({exc}); run scripts/fit_models.py --write"
         ) from exc
     if vectors.ndim != 2 or vectors.dtype != np.float16 or not len(vectors):
-        raise ModelError(f"the background vectors in {path or BACKGROUND_FILE} are not a float16 matrix")
+        raise ModelError(f"the background vectors in {where} are not a float16 matrix")
     return Background(vectors)
