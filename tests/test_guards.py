@@ -1,5 +1,6 @@
 """Issue 11: every mistake gets one clear line, and no answer comes from outside the corpus."""
 
+import json
 import os
 import shutil
 import subprocess
@@ -89,6 +90,15 @@ def test_row5_bad_settings_name_the_flag_and_its_limits(engine, seed_settings, a
     assert result.returncode == 2
     line = one_line(result)
     assert named in line and "1 to 100" in line
+
+
+def test_settings_come_from_qa_variables_and_a_flag_wins(engine, seed_settings):
+    ask = ("ask", "Who lifted the ban?", "--json", "--index-dir", str(seed_settings.index_dir))
+    from_variable = qa_cli(*ask, env={"QA_TOP_K": "2"})
+    from_flag = qa_cli(*ask, "-k", "3", env={"QA_TOP_K": "2"})
+    assert from_variable.returncode == 0 and from_flag.returncode == 0
+    assert len(json.loads(from_variable.stdout)["passages"]) == 2
+    assert len(json.loads(from_flag.stdout)["passages"]) == 3
 
 
 def test_row6_a_long_history_item_is_named(engine, seed_settings):
