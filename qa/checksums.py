@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import mmap
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
@@ -18,10 +20,11 @@ def sha256_of_modules(modules: Sequence[ModuleType]) -> str:
 
 
 def sha256_file(path: Path) -> str:
-    """Without reading the file whole: the encoder is tens of megabytes. hashlib releases the GIL on
-    large blocks, so another thread can hash while this one reads."""
-    digest = hashlib.sha256()
+    """Without reading the file into memory (the encoder is tens of megabytes), and in one call that
+    releases the GIL throughout: hashing block by block, a thread waits for the GIL between blocks
+    (up to 5 ms each) while another thread imports, and took 0.25 s instead of 0.07 s for 90 MB."""
     with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+        if os.fstat(handle.fileno()).st_size == 0:
+            return sha256_bytes(b"")  # an empty file cannot be mapped
+        with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as content:
+            return hashlib.sha256(content).hexdigest()
