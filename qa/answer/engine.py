@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -11,6 +9,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from qa.answer.conflicts import aspects_for, find_conflicts, statements_of
+from qa.answer.questions import clean_question, earlier_questions
 from qa.config import Settings
 from qa.errors import ModelError, UsageError
 from qa.index.entities import ANSWER_LABELS, mask_of
@@ -35,45 +34,12 @@ from qa.retrieval.spelling import mend
 
 if TYPE_CHECKING:
     from qa.index.embedding import OnnxEncoder
+    from qa.index.warmup import EncoderWarmup
 
 NOTHING_RELEVANT: NoAnswerReason = "nothing relevant"
 RELATED_ONLY: NoAnswerReason = "related passages only"
 
-_ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-_]")
-
-
-def clean_question(question: str, max_chars: int, what: str = "the question") -> str:
-    """The question with control characters turned to spaces; refuses empty or oversized ones.
-    `what` names it in errors ("earlier question 2")."""
-    if not isinstance(question, str):
-        raise UsageError(f"{what} must be text, not {type(question).__name__}")
-    text = _ANSI_ESCAPE.sub(" ", question)  # colour codes pasted from a terminal
-    text = "".join(" " if unicodedata.category(c) in ("Cc", "Cs") else c for c in text)
-    text = " ".join(text.split())
-    if not text:
-        raise UsageError('the question is empty; ask something, e.g. qa ask "who lifted the ban?"')
-    if len(text) > max_chars:
-        raise UsageError(f"{what} is {len(text)} characters long; the limit is {max_chars}")
-    return text
-
-
 MAX_K = 100  # passages per answer; also the bound of the top_k setting
-
-
-def earlier_questions(history: object, max_chars: int) -> list[str]:
-    """The chat's earlier questions, oldest first, checked: a list (or tuple) of strings; a single
-    string is taken as one earlier question. Blank ones are dropped."""
-    if history is None:
-        return []
-    if isinstance(history, str):
-        history = [history]
-    if not isinstance(history, list | tuple):
-        raise UsageError(f"history must be a list of earlier questions, not {type(history).__name__}")
-    return [
-        clean_question(h, max_chars, what=f"earlier question {i}")
-        for i, h in enumerate(history, start=1)
-        if not (isinstance(h, str) and not h.strip())
-    ]
 
 
 @dataclass(frozen=True)
@@ -122,12 +88,17 @@ class QA:
         self._table = stored.table
 
     @classmethod
-    def open(cls, settings: Settings | None = None, warn: Warn = to_stderr) -> QA:
-        """Load the index of `settings` (default: Settings()), building or refreshing it first if needed."""
+    def open(
+        cls, settings: Settings | None = None, warn: Warn = to_stderr, warmup: EncoderWarmup | None = None
+    ) -> QA:
+        """Load the index of `settings` (default: Settings()), building or refreshing it first if needed.
+        `warmup` (qa.index.warmup) may already be loading its encoder."""
         from qa.index.build import open_index
 
         settings = settings or Settings()
-        return cls(open_index(settings, warn), settings)
+        stored = open_index(settings, warn, warmup)
+        encoder = warmup.encoder_of(stored.path) if warmup is not None else None
+        return cls(stored, settings, encoder=encoder)
 
     def with_models(self, models: Models) -> QA:
         """The same index and encoder answering with other fitted models (for held-out evaluation)."""

@@ -38,6 +38,8 @@ from qa.progress import Progress, Warn, to_stderr
 if TYPE_CHECKING:
     import faiss
 
+    from qa.index.warmup import EncoderWarmup
+
 EMBED_BATCH = 16  # texts per onnxruntime call: 165 texts/s against 158 at 32 and 125 at 64 (bench/build.py)
 
 
@@ -394,7 +396,7 @@ def _build(
                 chunker_fingerprint=chunker,
                 # An encoder taken from the previous index is the file its manifest vouches for.
                 files=store.file_checksums(
-                    build, previous.manifest.files.get(store.ONNX) if previous is not None else None
+                    build, previous.manifest.files.get(store.ONNX_WEIGHTS) if previous is not None else None
                 ),
                 sentences=len(plan.rows),
                 created_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
@@ -442,7 +444,7 @@ def stale_reason(settings: Settings, manifest: Manifest) -> str | None:
     return None
 
 
-def open_index(settings: Settings, warn: Warn) -> store.StoredIndex:
+def open_index(settings: Settings, warn: Warn, warmup: EncoderWarmup | None = None) -> store.StoredIndex:
     """The current index: built when missing, rebuilt when stale or damaged."""
     store.check_index_dir(settings.index_dir)
     build = store.current_build(settings.index_dir)
@@ -457,7 +459,7 @@ def open_index(settings: Settings, warn: Warn) -> store.StoredIndex:
             reason = exc.problem
     if reason is None:
         try:
-            return store.load(settings.index_dir)
+            return store.load(settings.index_dir, warmup)
         except IndexFileError as exc:
             if store.current_build(settings.index_dir) != build:
                 return store.load(settings.index_dir)  # a build was published while we read: use it

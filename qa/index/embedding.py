@@ -9,6 +9,7 @@ normalisation. Each index stores its own copy of the export, so a question needs
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,12 +18,13 @@ import numpy as np
 
 from qa.checksums import sha256_bytes
 from qa.errors import ModelError
+from qa.index.layout import ONNX, ONNX_WEIGHTS
 
 if TYPE_CHECKING:
     from tokenizers import Tokenizer
 
 MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
-EXPORT_VERSION = 1  # bump when export_onnx writes a different graph: old cached exports are ignored
+EXPORT_VERSION = 2  # bump when export_onnx writes a different graph: old cached exports are ignored
 
 
 def default_model_path() -> Path:
@@ -50,25 +52,29 @@ def model_fingerprint(model_path: Path) -> str:
 
 
 def cached_export(model_path: Path, fingerprint: str, cache_dir: Path, threads: int = 2) -> Path:
-    """The model's ONNX export, made on first use (torch) and read from cache_dir afterwards.
+    """The model's ONNX export (graph, and its weights beside it), made on first use (torch) and read
+    from cache_dir afterwards.
 
     The key adds the folder and the weights' modification time to the fingerprint: two fine-tuned
-    copies of one architecture have weights of the same size. The file is written under a temporary
-    name and renamed, so a build that is interrupted leaves no half-written export behind.
+    copies of one architecture have weights of the same size. The export is written in a temporary
+    folder and moved into place graph last, so an interrupted build leaves no half-written export.
     """
     stamps = [f"{w.name}:{w.stat().st_mtime_ns}" for w in sorted(model_path.glob("*.safetensors"))]
     identity = f"{EXPORT_VERSION};{model_path.resolve()};{fingerprint};{';'.join(stamps)}"
-    target = cache_dir / "encoders" / sha256_bytes(identity.encode())[:16] / "encoder.onnx"
-    if target.exists():
-        return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
+    folder = cache_dir / "encoders" / sha256_bytes(identity.encode())[:16]
+    if (folder / ONNX).exists() and (folder / ONNX_WEIGHTS).exists():
+        return folder / ONNX
+    partial = folder.with_name(f".{folder.name}.{os.getpid()}.partial")
     try:
-        SentenceTransformerEncoder(model_path, threads).export_onnx(partial)
-        os.replace(partial, target)
+        shutil.rmtree(partial, ignore_errors=True)
+        partial.mkdir(parents=True)
+        SentenceTransformerEncoder(model_path, threads).export_onnx(partial / ONNX)
+        folder.mkdir(exist_ok=True)
+        os.replace(partial / ONNX_WEIGHTS, folder / ONNX_WEIGHTS)
+        os.replace(partial / ONNX, folder / ONNX)
     finally:
-        partial.unlink(missing_ok=True)
-    return target
+        shutil.rmtree(partial, ignore_errors=True)
+    return folder / ONNX
 
 
 def load_tokenizer(path: Path, max_tokens: int) -> Tokenizer:
@@ -149,7 +155,10 @@ class SentenceTransformerEncoder:
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
     def export_onnx(self, target: Path) -> None:
-        """Write the transformer as ONNX (token ids in, token states out) for the query path."""
+        """Write the transformer as ONNX (token ids in, token states out) for the query path: the
+        graph to `target`, its weights to ONNX_WEIGHTS beside it. onnxruntime maps a separate weights
+        file instead of parsing 90 MB of protobuf: its session starts in 0.08 s rather than 0.22 s."""
+        import onnx
         import torch
 
         model = self._load()
@@ -189,13 +198,24 @@ class SentenceTransformerEncoder:
                 opset_version=17,
                 dynamo=False,
             )
+        graph = onnx.load(str(target))
+        onnx.save_model(
+            graph,
+            str(target),
+            save_as_external_data=True,
+            all_tensors_to_one_file=True,
+            location=ONNX_WEIGHTS,
+            size_threshold=1024,
+        )
+        # onnx creates the weights readable by their owner only; give them the graph's permissions.
+        (target.parent / ONNX_WEIGHTS).chmod(target.stat().st_mode & 0o777)
 
 
 class OnnxEncoder:
     """all-MiniLM-L6-v2 through onnxruntime: mean pooling and L2 norm, as sentence-transformers does."""
 
     def __init__(
-        self, model: bytes | Path, tokenizer_path: Path, max_tokens: int, threads: int = 1, spin: bool = True
+        self, model: Path, tokenizer_path: Path, max_tokens: int, threads: int = 1, spin: bool = True
     ) -> None:
         """spin=False for builds: idle pool threads then yield the cores to the entity tagger running
         beside the encoder (~0.8 s of 7 on the seeds) instead of spinning for the next call, which
@@ -209,8 +229,7 @@ class OnnxEncoder:
         if not spin:
             options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         try:
-            source = model if isinstance(model, bytes) else str(model)
-            self._session = ort.InferenceSession(source, options, providers=["CPUExecutionProvider"])
+            self._session = ort.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
         except Exception as exc:  # onnxruntime raises its own untyped errors
             raise ModelError(f"cannot load the ONNX encoder: {exc}") from exc
         self._tokenizer = load_tokenizer(tokenizer_path, max_tokens)

@@ -2,7 +2,7 @@
 
 Layout: `index/builds/<id>/` holds one complete build (manifest.json, documents.json,
 sentences.npy, traits.npy, vectors.faiss, sentence_vectors.npy, title_vectors.npy, lexical.npz,
-encoder.onnx, tokenizer.json) and `index/current` is a
+encoder.onnx, encoder.weights, tokenizer.json) and `index/current` is a
 symlink to the build in use. A new build is written beside the old one and `current` is swapped
 with one atomic rename, so a reader sees the old index or the new one, never half of one. Every file's
 sha256 is in the manifest and checked at load.
@@ -28,6 +28,21 @@ import numpy as np
 
 from qa.checksums import sha256_bytes, sha256_file
 from qa.errors import IndexFileError, IndexLockedError
+from qa.index.layout import (
+    DATA_FILES,
+    DOCUMENTS,
+    LEXICAL,
+    MANIFEST,
+    ONNX,
+    ONNX_WEIGHTS,
+    SENTENCE_VECTORS,
+    SENTENCES,
+    TITLE_VECTORS,
+    TOKENIZER,
+    TRAITS,
+    VECTORS,
+    current_build,
+)
 from qa.index.lexical import LexicalIndex
 from qa.index.table import SentenceTable
 from qa.models import Document, Manifest
@@ -35,32 +50,14 @@ from qa.models import Document, Manifest
 if TYPE_CHECKING:
     import faiss
 
+    from qa.index.warmup import EncoderWarmup
+
 # 2: Snowball stems, sentence traits (entity labels, length, question mark) and title vectors.
 # 3: the article folder in the manifest; headlines, bylines and dates found anew.
 # 4: BM25 term frequencies and sentence lengths kept (updates renumber postings instead of
 #    tokenising every sentence again); the chunking code's fingerprint in the manifest.
-FORMAT_VERSION = 4
-MANIFEST = "manifest.json"
-DOCUMENTS = "documents.json"
-SENTENCES = "sentences.npy"
-VECTORS = "vectors.faiss"
-LEXICAL = "lexical.npz"
-SENTENCE_VECTORS = "sentence_vectors.npy"
-TITLE_VECTORS = "title_vectors.npy"
-TRAITS = "traits.npy"
-ONNX = "encoder.onnx"
-TOKENIZER = "tokenizer.json"
-DATA_FILES = (
-    DOCUMENTS,
-    SENTENCES,
-    TRAITS,
-    VECTORS,
-    SENTENCE_VECTORS,
-    TITLE_VECTORS,
-    LEXICAL,
-    ONNX,
-    TOKENIZER,
-)
+# 5: the encoder's weights in their own file (encoder.weights) beside its graph.
+FORMAT_VERSION = 5
 
 
 @dataclass(frozen=True)
@@ -95,14 +92,6 @@ class StoredIndex:
         )
 
 
-def current_build(index_dir: Path) -> Path | None:
-    link = index_dir / "current"
-    if not link.is_symlink() and not link.is_dir():
-        return None
-    target = link.resolve()
-    return target if target.is_dir() else None
-
-
 def read_manifest(build: Path) -> Manifest:
     try:
         data = json.loads((build / MANIFEST).read_text(encoding="utf-8"))
@@ -126,23 +115,27 @@ def _checked(build: Path, name: str, manifest: Manifest) -> bytes:
     return data
 
 
-def load(index_dir: Path) -> StoredIndex:
-    """Read and verify the current build; raises IndexFileError for anything missing or damaged."""
+def load(index_dir: Path, warmup: EncoderWarmup | None = None) -> StoredIndex:
+    """Read and verify the current build; raises IndexFileError for anything missing or damaged.
+    `warmup` may already be hashing the encoder of this build."""
     build = current_build(index_dir)
     if build is None:
         raise IndexFileError(f"no index in {index_dir}")
     manifest = read_manifest(build)
-    # The encoder is most of the bytes: hash it on a second thread while the rest is read.
+    # The encoder's weights are most of the bytes: hash them on a second thread while the rest is read.
     with ThreadPoolExecutor(max_workers=1) as pool:
-        encoder_hash = pool.submit(sha256_file, build / ONNX)
-        blobs = {name: _checked(build, name, manifest) for name in DATA_FILES if name != ONNX}
+        if warmup is not None and warmup.build == build:
+            weights_hash = warmup.sha256
+        else:
+            weights_hash = pool.submit(sha256_file, build / ONNX_WEIGHTS)
+        blobs = {name: _checked(build, name, manifest) for name in DATA_FILES if name != ONNX_WEIGHTS}
         structures = _parse(blobs, manifest)
         try:
-            intact = encoder_hash.result() == manifest.files.get(ONNX)
+            intact = weights_hash.result() == manifest.files.get(ONNX_WEIGHTS)
         except OSError:
             intact = False
     if not intact:
-        raise IndexFileError(f"index file {ONNX} is missing or damaged")
+        raise IndexFileError(f"index file {ONNX_WEIGHTS} is missing or damaged")
     documents, sentences, traits, vectors, sentence_vectors, title_vectors, lexical = structures
     return StoredIndex(
         path=build,
@@ -301,22 +294,26 @@ def write_lexical(build: Path, lexical: LexicalIndex) -> None:
 
 
 def write_encoder(build: Path, onnx_file: Path, tokenizer_file: Path) -> None:
-    """The build's own copy of the encoder, so the index answers even after the cache is cleared: a
-    hard link where the file system allows (the export is 90 MB and never modified), else a copy."""
-    target = build / ONNX
-    if onnx_file != target:  # an export made for this build only is in place already
-        try:
-            os.link(onnx_file, target)
-        except OSError:
-            shutil.copyfile(onnx_file, target)
+    """The build's own copy of the encoder (graph, and the weights beside it), so the index answers
+    even after the cache is cleared: hard links where the file system allows (the weights are 90 MB
+    and never modified), else copies."""
+    if onnx_file != build / ONNX:  # an export made for this build only is in place already
+        for name, source in ((ONNX_WEIGHTS, onnx_file.parent / ONNX_WEIGHTS), (ONNX, onnx_file)):
+            try:
+                os.link(source, build / name)
+            except OSError:
+                shutil.copyfile(source, build / name)
     shutil.copyfile(tokenizer_file, build / TOKENIZER)
 
 
-def file_checksums(build: Path, encoder_sha256: str | None = None) -> dict[str, str]:
-    """sha256 of every file of a build; `encoder_sha256` when the encoder is a link to a file whose
-    checksum is known (verified when the previous index was loaded): 90 MB not hashed again."""
-    sums = {name: sha256_file(build / name) for name in DATA_FILES if name != ONNX or not encoder_sha256}
-    return sums | ({ONNX: encoder_sha256} if encoder_sha256 else {})
+def file_checksums(build: Path, weights_sha256: str | None = None) -> dict[str, str]:
+    """sha256 of every file of a build; `weights_sha256` when the encoder's weights are a link to a
+    file whose checksum is known (verified when the previous index was loaded): 90 MB not hashed
+    again."""
+    return {
+        name: weights_sha256 if name == ONNX_WEIGHTS and weights_sha256 else sha256_file(build / name)
+        for name in DATA_FILES
+    }
 
 
 def publish(index_dir: Path, build: Path, manifest: Manifest) -> None:

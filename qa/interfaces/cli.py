@@ -183,13 +183,18 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _ask(args: argparse.Namespace) -> int:
-    from qa.answer.engine import QA, clean_question, earlier_questions
+    from qa.answer.questions import clean_question, earlier_questions
+    from qa.index.warmup import warm_up
 
     settings = _settings(args)
     # Refuse bad input before loading anything.
     clean_question(args.question, settings.max_question_chars)
     earlier_questions(args.history, settings.max_question_chars)
-    answer = QA.open(settings, warn=_warn).ask(args.question, args.history, args.k)
+    # The encoder loads on the second core while the engine's modules are imported (~0.15 s saved).
+    warmup = warm_up(settings.index_dir, settings.max_tokens, settings.threads)
+    from qa.answer.engine import QA
+
+    answer = QA.open(settings, warn=_warn, warmup=warmup).ask(args.question, args.history, args.k)
     if args.json:
         print(answer.model_dump_json())
     else:
