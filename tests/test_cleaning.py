@@ -177,3 +177,29 @@ def test_a_head_of_site_furniture_only_gives_no_headline():
         "Ferry operator cuts winter crossings to the islands as fuel costs climb\n", ""
     )
     assert clean(furniture_only).title == ""
+
+
+LISTS = """Ferry fares rise on the island routes
+
+Passengers should contact the operator if they have:
+
+- a season ticket bought before June
+- a booking for a cancelled crossing
+
+Most read
+1. Council tax to rise across the north
+2. The best walks on the coast
+"""
+
+
+@pytest.mark.parametrize("markdown", [False, True])
+def test_a_list_the_text_introduces_joins_its_paragraph_a_box_of_links_does_not(markdown):
+    cleaned = clean(LISTS, markdown=markdown)
+    blocks = [(cleaned.text[p.start : p.end], p.heading) for p in cleaned.paragraphs]
+    introduced = (
+        "Passengers should contact the operator if they have:\n"
+        "- a season ticket bought before June\n- a booking for a cancelled crossing"
+    )
+    assert (introduced, False) in blocks
+    assert ("Most read", True) in blocks
+    assert ("1. Council tax to rise across the north", True) in blocks

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from qa.interfaces.web import NOT_COVERED, RELATED_ONLY, answer_html, article_html, escape
-from qa.models import Answer
+from qa.models import Answer, Passage
 
 
 def _quotes(html: str) -> list[str]:
@@ -79,3 +79,13 @@ def test_a_mended_or_widened_question_says_what_was_searched(engine):
     assert "Searched as: Who lifted the ban on Anthropic?" in mended
     assert mended.index("qa-searched") < mended.index("class='qa-card")
     assert "qa-searched" not in answer_html(engine.ask("Who is Eleanor Marsh?"), turn=2)
+
+
+def test_a_list_in_a_passage_is_shown_line_by_line_and_stays_inert():
+    text = "Contact your doctor if your child has:\n- a fever <b>\n- fast breathing\nwrapped line"
+    passage = Passage(
+        doc="a.md", title="T", paragraph=1, start=0, end=len(text), text=text,
+        highlight=text, highlight_start=0, score=0.9,
+    )  # fmt: skip
+    html = answer_html(Answer(question="q", answered=True, passages=(passage,), query="q"), turn=1)
+    assert "has&#58;<br>&#45; a fever &#60;b&#62;<br>&#45; fast breathing\nwrapped line" in html

@@ -39,11 +39,11 @@ _LINK_BAIT = re.compile(
     r"sign up for|subscribe to)|related article|on a similar topic|comparable views on the subject",
     re.IGNORECASE,
 )
-# Markdown syntax: heading marks, emphasis, images, and the URL part of links.
+# Markdown syntax: heading and quote marks, emphasis, images, and the URL part of links.
 _MD_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
 _MD_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
 _MD_H1 = re.compile(r"^\s{0,3}#\s+\S")
-_MD_PREFIX = re.compile(r"^\s{0,3}(#{1,6}\s+|>\s?|[-*+]\s+)")
+_MD_PREFIX = re.compile(r"^\s{0,3}(#{1,6}\s+|>\s?)")  # list bullets stay: plain text reads them too
 _MD_EMPHASIS = re.compile(r"(\*\*|__|\*|`)(?=\S)|(?<=\S)(\*\*|__|\*|`)")
 
 
@@ -204,6 +204,10 @@ def _wraps_into(previous: tuple[int, str], number: int, next_line: str) -> bool:
 
 
 def _paragraphs(text: str, soft_breaks: set[int]) -> tuple[Paragraph, ...]:
+    """The text's blocks, one paragraph each, except that a list the text introduces with a colon
+    joins the paragraph introducing it: "Contact your doctor if your child has:" says nothing
+    without its items, which alone read as headings (short, unpunctuated) and would go unsearched.
+    A list nothing introduces ("Most read" and its links) stays apart."""
     blocks, start = [], 0
     for match in re.finditer(f"{_LINE_BREAK.pattern}|$", text):
         if match.start() in soft_breaks:
@@ -213,13 +217,25 @@ def _paragraphs(text: str, soft_breaks: set[int]) -> tuple[Paragraph, ...]:
         start = match.end()
         if match.start() == len(text):
             break
+    joined: list[list[int]] = []
+    for s, e in blocks:
+        if joined and _LIST_ITEM.match(text[s:e]) and _introduces_list(text, *joined[-1]):
+            joined[-1][1] = e
+        else:
+            joined.append([s, e])
     paragraphs = []
-    for n, (s, e) in enumerate(blocks, start=1):
+    for n, (s, e) in enumerate(joined, start=1):
         block = text[s:e]
         short = len(block.split()) <= 14
         heading = short and not block.rstrip().endswith((".", "!", '"', "”", "'", "’", ":", ";"))
         paragraphs.append(Paragraph(number=n, start=s, end=e, heading=heading))
     return tuple(paragraphs)
+
+
+def _introduces_list(text: str, start: int, end: int) -> bool:
+    """The paragraph ends with a colon, or is such a paragraph with its list so far."""
+    lines = text[start:end].splitlines()
+    return lines[0].rstrip().endswith(":") and all(_LIST_ITEM.match(line) for line in lines[1:])
 
 
 _MENU = re.compile(r"[|>»/•·]|\b(skip to|main content|menu|subscribe|sign in|log in)\b", re.IGNORECASE)

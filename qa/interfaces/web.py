@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import quote
 
 from qa.interfaces.render import NOT_COVERED, RELATED_ONLY
@@ -43,14 +44,23 @@ def _lead(answer: Answer, turn: int) -> str:
     return "<div class='qa-lead'>" + "<br>".join(lines) + "</div>"
 
 
+# A line break before a list item (a list joined to the paragraph introducing it) is shown; other
+# line breaks inside a paragraph only wrap a hard-wrapped story.
+_LIST_BREAK = re.compile(r"\n(?=[-*+•] |\d+[.)] )")
+
+
+def _passage_text(text: str) -> str:
+    return "<br>".join(escape(line) for line in _LIST_BREAK.split(text))
+
+
 def _body(passage: Passage, answered: bool) -> str:
     if not answered:
-        return escape(passage.text)  # no answer highlight in a refusal
+        return _passage_text(passage.text)  # no answer highlight in a refusal
     start = passage.highlight_start
     end = start + len(passage.highlight)
     return (
-        f"{escape(passage.text[:start])}<mark class='qa-highlight'>{escape(passage.highlight)}</mark>"
-        f"{escape(passage.text[end:])}"
+        f"{_passage_text(passage.text[:start])}<mark class='qa-highlight'>"
+        f"{_passage_text(passage.highlight)}</mark>{_passage_text(passage.text[end:])}"
     )
 
 
