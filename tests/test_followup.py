@@ -26,3 +26,9 @@ def test_there_points_back_unless_it_is_existential():
     assert resolve_query("How many people work there?", history).startswith("Where is the factory?")
     for standalone in ("Is there a cure for cystic fibrosis?", "Were there any deaths in Larkhaven?"):
         assert resolve_query(standalone, history) == standalone
+
+
+def test_a_short_whole_question_ends_the_chain_a_fragment_does_not():
+    history = ["What are the signs of heat exhaustion?", "Who is the superintendent?"]
+    assert resolve_query("And what did he say?", history) == "Who is the superintendent? And what did he say?"
+    assert resolve_query("Which year?", ["Who lifted the ban?"]) == "Who lifted the ban? Which year?"

@@ -18,6 +18,7 @@ _EXISTENTIAL_THERE = re.compile(
     r"|\b(is|are|was|were|be|will|would)\s+there\b",
     re.IGNORECASE,
 )
+_COPULA = frozenset("is are was were am be".split())
 _ELLIPTIC = re.compile(r"^\s*(and|but|so|also|what about|how about|and what about)\b", re.IGNORECASE)
 
 
@@ -28,7 +29,10 @@ def leans_on_history(question: str) -> bool:
         return False
     if _ELLIPTIC.match(question):
         return True
-    if len(content_words(question)) <= 1:
+    content = content_words(question)
+    # "When?", "Which year?", "Who else?": fragments. One word with a form of "be" is a whole
+    # question ("Who is the superintendent?", "What is BCC?").
+    if not content or (len(content) == 1 and not _COPULA.intersection(tokens)):
         return True
     if tokens.count("there") > len(_EXISTENTIAL_THERE.findall(question)):
         return True
