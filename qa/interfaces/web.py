@@ -24,6 +24,16 @@ def _cite(turn: int, rank: int) -> str:
     return f"<a class='qa-ref' href='#qa-card-{turn}-{rank}'>[{rank}]</a>"
 
 
+# A line break before a list item (a list joined to the paragraph introducing it) is shown; other
+# line breaks inside a paragraph only wrap a hard-wrapped story.
+_LIST_BREAK = re.compile(r"\n(?=[-*+•] |\d+[.)] )")
+
+
+def _passage_text(text: str) -> str:
+    """Article text as inert HTML, each item of a list on a line of its own."""
+    return "<br>".join(escape(line) for line in _LIST_BREAK.split(text))
+
+
 def _lead(answer: Answer, turn: int) -> str:
     """The reply's first lines: the answering sentence of the best passage, quoted exactly; where
     sources differ, the answering sentence of the first passage on each side."""
@@ -40,17 +50,9 @@ def _lead(answer: Answer, turn: int) -> str:
         # A <span>, not <q>: the chat's Markdown drops a quote mark that opens a <q>'s text.
         # A sentence that opens with its own quotation mark gets no second one drawn around it.
         kind = "qa-quote qa-quote-own" if passage.highlight[:1] in QUOTE_MARKS else "qa-quote"
-        lines.append(f"<span class='{kind}'>{escape(passage.highlight)}</span> {_cite(turn, index + 1)}")
+        quote = _passage_text(passage.highlight)
+        lines.append(f"<span class='{kind}'>{quote}</span> {_cite(turn, index + 1)}")
     return "<div class='qa-lead'>" + "<br>".join(lines) + "</div>"
-
-
-# A line break before a list item (a list joined to the paragraph introducing it) is shown; other
-# line breaks inside a paragraph only wrap a hard-wrapped story.
-_LIST_BREAK = re.compile(r"\n(?=[-*+•] |\d+[.)] )")
-
-
-def _passage_text(text: str) -> str:
-    return "<br>".join(escape(line) for line in _LIST_BREAK.split(text))
 
 
 def _body(passage: Passage, answered: bool) -> str:
