@@ -232,6 +232,24 @@ def test_a_damaged_cached_encoder_is_exported_again(corpus, tmp_path):
     assert "ban" in QA.open(settings).ask("Who lifted the ban?").passages[0].text
 
 
+def test_weights_damaged_in_the_cache_and_the_index_they_share_are_exported_again(corpus, tmp_path):
+    """The index links the cached weights: one damaged file is damaged in both. The rebuild the
+    index's checksum asks for must not embed the articles again with the same damaged weights."""
+    cache = tmp_path / "cache"
+    settings = Settings(corpus=corpus, index_dir=tmp_path / "index", cache_dir=cache)
+    question = "Who lifted the ban?"
+    expected = QA.open(settings, warn=lambda _: None).ask(question).passages
+    (weights,) = cache.glob("encoders/*/encoder.weights")
+    with weights.open("r+b") as handle:  # in place: the index's hard link sees it too
+        handle.seek(weights.stat().st_size // 2)
+        byte = handle.read(1)
+        handle.seek(-1, 1)
+        handle.write(bytes([byte[0] ^ 0xFF]))
+    said: list[str] = []
+    assert QA.open(settings, warn=said.append).ask(question).passages == expected
+    assert any("damaged; exporting it again" in line for line in said)
+
+
 def test_an_update_cleans_only_new_files_unless_the_reading_code_changed(corpus, tmp_path, monkeypatch):
     from qa import build_index
     from qa.index import build as indexer

@@ -24,6 +24,7 @@ from qa.index.embedding import (
     TokenCounter,
     cached_export,
     default_model_path,
+    export_intact,
     load_tokenizer,
     model_fingerprint,
 )
@@ -254,6 +255,8 @@ def _encoder(
         SentenceTransformerEncoder(path, settings.threads).export_onnx(build / store.ONNX)
         return load(build / store.ONNX)
     try:
+        if not export_intact(source):
+            raise ModelError("its weights do not match their checksum")
         return load(source)
     except ModelError:
         warn(f"the cached encoder {source} is damaged; exporting it again")

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from qa.checksums import sha256_bytes
+from qa.checksums import sha256_bytes, sha256_file
 from qa.errors import ModelError
 from qa.index.layout import ONNX, ONNX_WEIGHTS
 
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 EXPORT_VERSION = 2  # bump when export_onnx writes a different graph: old cached exports are ignored
+WEIGHTS_SUM = "encoder.weights.sha256"  # beside a cached export's weights
 
 
 def default_model_path() -> Path:
@@ -58,6 +59,7 @@ def cached_export(model_path: Path, fingerprint: str, cache_dir: Path, threads: 
     The key adds the folder and the weights' modification time to the fingerprint: two fine-tuned
     copies of one architecture have weights of the same size. The export is written in a temporary
     folder and moved into place graph last, so an interrupted build leaves no half-written export.
+    The weights' sha256 is kept beside them (see `export_intact`).
     """
     stamps = [f"{w.name}:{w.stat().st_mtime_ns}" for w in sorted(model_path.glob("*.safetensors"))]
     identity = f"{EXPORT_VERSION};{model_path.resolve()};{fingerprint};{';'.join(stamps)}"
@@ -69,12 +71,24 @@ def cached_export(model_path: Path, fingerprint: str, cache_dir: Path, threads: 
         shutil.rmtree(partial, ignore_errors=True)
         partial.mkdir(parents=True)
         SentenceTransformerEncoder(model_path, threads).export_onnx(partial / ONNX)
+        (partial / WEIGHTS_SUM).write_text(sha256_file(partial / ONNX_WEIGHTS), encoding="utf-8")
         folder.mkdir(exist_ok=True)
-        os.replace(partial / ONNX_WEIGHTS, folder / ONNX_WEIGHTS)
-        os.replace(partial / ONNX, folder / ONNX)
+        for name in (ONNX_WEIGHTS, WEIGHTS_SUM, ONNX):
+            os.replace(partial / name, folder / name)
     finally:
         shutil.rmtree(partial, ignore_errors=True)
     return folder / ONNX
+
+
+def export_intact(graph: Path) -> bool:
+    """The cached export's weights still have the checksum written with them. An index links them
+    rather than copying, so damage to either file is damage to both; without this check, the full
+    rebuild that a damaged index triggers would embed everything again with the damaged weights."""
+    try:
+        expected = (graph.parent / WEIGHTS_SUM).read_text(encoding="utf-8").strip()
+        return sha256_file(graph.parent / ONNX_WEIGHTS) == expected
+    except OSError:
+        return False
 
 
 def load_tokenizer(path: Path, max_tokens: int) -> Tokenizer:
