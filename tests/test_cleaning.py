@@ -203,3 +203,11 @@ def test_a_list_the_text_introduces_joins_its_paragraph_a_box_of_links_does_not(
     assert (introduced, False) in blocks
     assert ("Most read", True) in blocks
     assert ("1. Council tax to rise across the north", True) in blocks
+
+
+def test_an_updated_stamp_in_a_byline_gives_the_date_one_in_the_story_does_not():
+    head = "# Heat closures explained\n\n*By the Family Desk. Updated 12 June 2025.*\n\nSchools shut.\n"
+    assert clean(head, markdown=True).date == "12 June 2025"
+    story = "Heat closures explained\n\n" + "Schools shut on Thursday.\n\n" * 12
+    story += "The guidance, updated 3 May 2024, was ignored.\n"
+    assert clean(story).date is None

@@ -29,6 +29,9 @@ _DATE = re.compile(
 _DATELINE = re.compile(
     rf"^\s*((published|updated|posted)( on)?:?\s*)?{_DATE.pattern}\s*([·|•,-].*)?$", re.IGNORECASE
 )
+# "By the Family Desk. Updated 12 June 2025.": a stamp inside a line that stays (a byline with more).
+_STAMP = re.compile(rf"\b(?:published|updated|posted)(?: on)?:?\s*(?P<date>{_DATE.pattern})", re.IGNORECASE)
+_STAMP_LINES = 12  # such a stamp counts near the top of the file, not in the story's own sentences
 # "By Colm Reddan", "By Jane Roe, Health Correspondent": a byline line names the author.
 _BYLINE = re.compile(r"^[Bb]y\s+([A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){0,3})\s*(?:[,|·—–-].*)?$")
 # The tail of an HTML link whose opening was lost: `some-page-slug/">`.
@@ -137,6 +140,8 @@ def clean(raw: str, markdown: bool = False) -> Cleaned:
             keep[s:e] = bytes(e - s)
             continue
         seen.add(line.lower())
+        if date is None and i < _STAMP_LINES and len(bare.split()) <= 30 and (stamp := _STAMP.search(bare)):
+            date = stamp.group("date")
         _delete_inline(raw, s, e, keep, markdown)
     # Trim spaces at line edges and collapse blank-line runs: paragraphs end up one line break apart.
     out_chars: list[str] = []
