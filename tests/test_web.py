@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 
+from qa.ingest.cleaning import clean
 from qa.interfaces.web import NOT_COVERED, RELATED_ONLY, answer_html, article_html, escape
-from qa.models import Answer, Passage
+from qa.models import Answer, Document, Passage
 
 
 def _quotes(html: str) -> list[str]:
@@ -89,3 +90,14 @@ def test_a_list_in_a_passage_is_shown_line_by_line_and_stays_inert():
     )  # fmt: skip
     html = answer_html(Answer(question="q", answered=True, passages=(passage,), query="q"), turn=1)
     assert "has&#58;<br>&#45; a fever &#60;b&#62;<br>&#45; fast breathing\nwrapped line" in html
+
+
+def test_the_article_view_shows_a_list_line_by_line():
+    raw = "Signs\n\nWatch for these signs:\n- a headache\n- a fast pulse\n"
+    cleaned = clean(raw)
+    doc = Document(
+        name="a.txt", title="Signs", text=cleaned.text, segments=cleaned.segments,
+        paragraphs=cleaned.paragraphs, sha256="0" * 64,
+    )  # fmt: skip
+    html = article_html(doc, raw.index("Watch"), len(raw) - 1)
+    assert "signs&#58;<br>&#45; a headache<br>&#45; a fast pulse</mark></p>" in html

@@ -231,7 +231,7 @@ def _paragraphs(text: str, soft_breaks: set[int]) -> tuple[Paragraph, ...]:
     paragraphs = []
     for n, (s, e) in enumerate(joined, start=1):
         block = text[s:e]
-        short = len(block.split()) <= 14
+        short = len(block.split()) <= 14 and "\n" not in block  # a list with its introduction is text
         heading = short and not block.rstrip().endswith((".", "!", '"', "”", "'", "’", ":", ";"))
         paragraphs.append(Paragraph(number=n, start=s, end=e, heading=heading))
     return tuple(paragraphs)

@@ -29,7 +29,7 @@ def _cite(turn: int, rank: int) -> str:
 _LIST_BREAK = re.compile(r"\n(?=[-*+•] |\d+[.)] )")
 
 
-def _passage_text(text: str) -> str:
+def _text_html(text: str) -> str:
     """Article text as inert HTML, each item of a list on a line of its own."""
     return "<br>".join(escape(line) for line in _LIST_BREAK.split(text))
 
@@ -50,19 +50,19 @@ def _lead(answer: Answer, turn: int) -> str:
         # A <span>, not <q>: the chat's Markdown drops a quote mark that opens a <q>'s text.
         # A sentence that opens with its own quotation mark gets no second one drawn around it.
         kind = "qa-quote qa-quote-own" if passage.highlight[:1] in QUOTE_MARKS else "qa-quote"
-        quote = _passage_text(passage.highlight)
+        quote = _text_html(passage.highlight)
         lines.append(f"<span class='{kind}'>{quote}</span> {_cite(turn, index + 1)}")
     return "<div class='qa-lead'>" + "<br>".join(lines) + "</div>"
 
 
 def _body(passage: Passage, answered: bool) -> str:
     if not answered:
-        return _passage_text(passage.text)  # no answer highlight in a refusal
+        return _text_html(passage.text)  # no answer highlight in a refusal
     start = passage.highlight_start
     end = start + len(passage.highlight)
     return (
-        f"{_passage_text(passage.text[:start])}<mark class='qa-highlight'>"
-        f"{_passage_text(passage.highlight)}</mark>{_passage_text(passage.text[end:])}"
+        f"{_text_html(passage.text[:start])}<mark class='qa-highlight'>"
+        f"{_text_html(passage.highlight)}</mark>{_text_html(passage.text[end:])}"
     )
 
 
@@ -132,11 +132,11 @@ def article_html(doc: Document, raw_start: int, raw_end: int) -> str:
         if start is not None and end is not None and max(start, block_start) < min(end, block_end):
             s, e = max(start, block_start), min(end, block_end)
             body = (
-                f"{escape(doc.text[block_start:s])}<mark class='qa-cite'>{escape(doc.text[s:e])}</mark>"
-                f"{escape(doc.text[e:block_end])}"
+                f"{_text_html(doc.text[block_start:s])}<mark class='qa-cite'>"
+                f"{_text_html(doc.text[s:e])}</mark>{_text_html(doc.text[e:block_end])}"
             )
         else:
-            body = escape(doc.text[block_start:block_end])
+            body = _text_html(doc.text[block_start:block_end])
         tag = "h4" if paragraph.heading else "p"
         parts.append(f"<{tag} data-paragraph='{paragraph.number}'>{body}</{tag}>")
     return "".join(parts) + "</div>"
