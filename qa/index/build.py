@@ -24,9 +24,9 @@ from qa.index.embedding import (
     TokenCounter,
     cached_export,
     default_model_path,
-    export_intact,
     load_tokenizer,
     model_fingerprint,
+    verified_weights_sha256,
 )
 from qa.index.entities import load_pipeline, tag_sentences
 from qa.index.lexical import LexicalIndex
@@ -234,18 +234,20 @@ def _encoder(
     fingerprint: str,
     build: Path,
     warn: Warn,
-) -> tuple[OnnxEncoder, Path]:
-    """The ONNX encoder of this build, and its file: the current index's (same model, by the
-    fingerprint), else the cached export, else (cache not writable) an export for this build only."""
+) -> tuple[OnnxEncoder, Path, str | None]:
+    """The ONNX encoder of this build, its file, and its weights' sha256 when already verified (not
+    hashed again for the manifest): the current index's (same model, by the fingerprint; the file
+    its manifest vouches for), else the cached export, else (cache not writable) an export for this
+    build only."""
 
-    def load(source: Path) -> tuple[OnnxEncoder, Path]:
+    def load(source: Path, weights_sha256: str | None) -> tuple[OnnxEncoder, Path, str | None]:
         encoder = OnnxEncoder(
             source, path / "tokenizer.json", settings.max_tokens, settings.threads, spin=False
         )
-        return encoder, source
+        return encoder, source, weights_sha256
 
     if previous is not None:
-        return load(previous.encoder_path)
+        return load(previous.encoder_path, previous.manifest.files.get(store.ONNX_WEIGHTS))
     try:
         source = cached_export(path, fingerprint, settings.cache_dir, settings.threads)
     except OSError as exc:
@@ -253,15 +255,17 @@ def _encoder(
             f"cannot write the encoder cache {settings.cache_dir} ({exc.strerror}); exporting for this build"
         )
         SentenceTransformerEncoder(path, settings.threads).export_onnx(build / store.ONNX)
-        return load(build / store.ONNX)
+        return load(build / store.ONNX, None)
     try:
-        if not export_intact(source):
+        weights_sha256 = verified_weights_sha256(source)
+        if weights_sha256 is None:
             raise ModelError("its weights do not match their checksum")
-        return load(source)
+        return load(source, weights_sha256)
     except ModelError:
         warn(f"the cached encoder {source} is damaged; exporting it again")
         source.unlink(missing_ok=True)
-        return load(cached_export(path, fingerprint, settings.cache_dir, settings.threads))
+        source = cached_export(path, fingerprint, settings.cache_dir, settings.threads)
+        return load(source, verified_weights_sha256(source))
 
 
 def build_index(
@@ -318,7 +322,9 @@ def _build(
         fresh_rows, fresh_docs = plan.fresh_rows, np.flatnonzero(plan.old_docs < 0)
         build = store.new_build_dir(settings.index_dir)
         try:
-            encoder, encoder_file = _encoder(settings, path, previous, fingerprint, build, warn)
+            encoder, encoder_file, weights_sha256 = _encoder(
+                settings, path, previous, fingerprint, build, warn
+            )
             say = warn if progress else None
             differs = np.array([k for k in range(len(texts)) if alone[k] != texts[k]], dtype=np.int64)
             if say and len(fresh_rows):
@@ -397,10 +403,7 @@ def _build(
                 corpus=tuple(seen),
                 reader_fingerprint=reader,
                 chunker_fingerprint=chunker,
-                # An encoder taken from the previous index is the file its manifest vouches for.
-                files=store.file_checksums(
-                    build, previous.manifest.files.get(store.ONNX_WEIGHTS) if previous is not None else None
-                ),
+                files=store.file_checksums(build, weights_sha256),
                 sentences=len(plan.rows),
                 created_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             )

@@ -59,7 +59,7 @@ def cached_export(model_path: Path, fingerprint: str, cache_dir: Path, threads: 
     The key adds the folder and the weights' modification time to the fingerprint: two fine-tuned
     copies of one architecture have weights of the same size. The export is written in a temporary
     folder and moved into place graph last, so an interrupted build leaves no half-written export.
-    The weights' sha256 is kept beside them (see `export_intact`).
+    The weights' sha256 is kept beside them (see `verified_weights_sha256`).
     """
     stamps = [f"{w.name}:{w.stat().st_mtime_ns}" for w in sorted(model_path.glob("*.safetensors"))]
     identity = f"{EXPORT_VERSION};{model_path.resolve()};{fingerprint};{';'.join(stamps)}"
@@ -80,15 +80,16 @@ def cached_export(model_path: Path, fingerprint: str, cache_dir: Path, threads: 
     return folder / ONNX
 
 
-def export_intact(graph: Path) -> bool:
-    """The cached export's weights still have the checksum written with them. An index links them
-    rather than copying, so damage to either file is damage to both; without this check, the full
-    rebuild that a damaged index triggers would embed everything again with the damaged weights."""
+def verified_weights_sha256(graph: Path) -> str | None:
+    """The sha256 of a cached export's weights when they still have the checksum written with them,
+    else None. An index links them rather than copying, so damage to either file is damage to both;
+    without this check, the full rebuild that a damaged index triggers would embed everything again
+    with the damaged weights."""
     try:
         expected = (graph.parent / WEIGHTS_SUM).read_text(encoding="utf-8").strip()
-        return sha256_file(graph.parent / ONNX_WEIGHTS) == expected
+        return expected if sha256_file(graph.parent / ONNX_WEIGHTS) == expected else None
     except OSError:
-        return False
+        return None
 
 
 def load_tokenizer(path: Path, max_tokens: int) -> Tokenizer:

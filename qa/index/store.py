@@ -308,8 +308,8 @@ def write_encoder(build: Path, onnx_file: Path, tokenizer_file: Path) -> None:
 
 def file_checksums(build: Path, weights_sha256: str | None = None) -> dict[str, str]:
     """sha256 of every file of a build; `weights_sha256` when the encoder's weights are a link to a
-    file whose checksum is known (verified when the previous index was loaded): 90 MB not hashed
-    again."""
+    file whose checksum is known (verified when the previous index was loaded, or checked against
+    the cached export's record): 90 MB not hashed again."""
     return {
         name: weights_sha256 if name == ONNX_WEIGHTS and weights_sha256 else sha256_file(build / name)
         for name in DATA_FILES
