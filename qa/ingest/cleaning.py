@@ -26,11 +26,10 @@ _DATE = re.compile(
     rf"\b(\d{{1,2}}\s+(?:{_MONTHS})\.?\s+\d{{4}}|(?:{_MONTHS})\.?\s+\d{{1,2}},?\s+\d{{4}}|\d{{4}}-\d{{2}}-\d{{2}})\b",
     re.IGNORECASE,
 )
-_DATELINE = re.compile(
-    rf"^\s*((published|updated|posted)( on)?:?\s*)?{_DATE.pattern}\s*([·|•,-].*)?$", re.IGNORECASE
-)
+_STAMP_WORDS = r"(?:published|updated|posted)(?: on)?:?\s*"
+_DATELINE = re.compile(rf"^\s*({_STAMP_WORDS})?{_DATE.pattern}\s*([·|•,-].*)?$", re.IGNORECASE)
 # "By the Family Desk. Updated 12 June 2025.": a stamp inside a line that stays (a byline with more).
-_STAMP = re.compile(rf"\b(?:published|updated|posted)(?: on)?:?\s*(?P<date>{_DATE.pattern})", re.IGNORECASE)
+_STAMP = re.compile(rf"\b{_STAMP_WORDS}(?P<date>{_DATE.pattern})", re.IGNORECASE)
 _STAMP_LINES = 12  # such a stamp counts near the top of the file, not in the story's own sentences
 # "By Colm Reddan", "By Jane Roe, Health Correspondent": a byline line names the author.
 _BYLINE = re.compile(r"^[Bb]y\s+([A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){0,3})\s*(?:[,|·—–-].*)?$")
@@ -192,7 +191,8 @@ def _append(out: list[str], segments: list[Segment], char: str, raw_at: int) -> 
     segments.append(Segment(clean_start=at, raw_start=raw_at, length=1))
 
 
-_LIST_ITEM = re.compile(r"^\s*([-*+•]|\d+[.)])\s")
+# A line that is an item of a list: a bullet or a number, then a space.
+LIST_ITEM = re.compile(r"^\s*([-*+•]|\d+[.)])\s")
 _SENTENCE_END = re.compile(r"[.!?:;][\"'”’)\]]*$")
 
 
@@ -204,7 +204,7 @@ def _wraps_into(previous: tuple[int, str], number: int, next_line: str) -> bool:
         before == number - 1
         and _is_body(text)
         and not _SENTENCE_END.search(text)
-        and not _LIST_ITEM.match(next_line)
+        and not LIST_ITEM.match(next_line)
     )
 
 
@@ -224,7 +224,7 @@ def _paragraphs(text: str, soft_breaks: set[int]) -> tuple[Paragraph, ...]:
             break
     joined: list[list[int]] = []
     for s, e in blocks:
-        if joined and _LIST_ITEM.match(text[s:e]) and _introduces_list(text, *joined[-1]):
+        if joined and LIST_ITEM.match(text[s:e]) and _introduces_list(text, *joined[-1]):
             joined[-1][1] = e
         else:
             joined.append([s, e])
@@ -240,7 +240,7 @@ def _paragraphs(text: str, soft_breaks: set[int]) -> tuple[Paragraph, ...]:
 def _introduces_list(text: str, start: int, end: int) -> bool:
     """The paragraph ends with a colon, or is such a paragraph with its list so far."""
     lines = text[start:end].splitlines()
-    return lines[0].rstrip().endswith(":") and all(_LIST_ITEM.match(line) for line in lines[1:])
+    return lines[0].rstrip().endswith(":") and all(LIST_ITEM.match(line) for line in lines[1:])
 
 
 _MENU = re.compile(r"[|>»/•·]|\b(skip to|main content|menu|subscribe|sign in|log in)\b", re.IGNORECASE)

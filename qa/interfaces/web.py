@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import re
 from urllib.parse import quote
 
+from qa.ingest.cleaning import LIST_ITEM
 from qa.interfaces.render import NOT_COVERED, RELATED_ONLY
 from qa.models import Answer, Document, Passage
 
@@ -24,14 +24,13 @@ def _cite(turn: int, rank: int) -> str:
     return f"<a class='qa-ref' href='#qa-card-{turn}-{rank}'>[{rank}]</a>"
 
 
-# A line break before a list item (a list joined to the paragraph introducing it) is shown; other
-# line breaks inside a paragraph only wrap a hard-wrapped story.
-_LIST_BREAK = re.compile(r"\n(?=[-*+•] |\d+[.)] )")
-
-
 def _text_html(text: str) -> str:
-    """Article text as inert HTML, each item of a list on a line of its own."""
-    return "<br>".join(escape(line) for line in _LIST_BREAK.split(text))
+    """Article text as inert HTML, each item of a list on a line of its own (a list joined to the
+    paragraph introducing it); other line breaks inside a paragraph only wrap a hard-wrapped story."""
+    lines = text.split("\n")
+    return escape(lines[0]) + "".join(
+        ("<br>" if LIST_ITEM.match(line) else "\n") + escape(line) for line in lines[1:]
+    )
 
 
 def _lead(answer: Answer, turn: int) -> str:
