@@ -3,10 +3,12 @@
     .venv/bin/python scripts/fit_models.py [--shared ../shared] [--write] [--require METRIC=VALUE ...]
 
 The shipped models (qa/data/models.json) are fitted on all three question sets (dev, more and
-corpus B), against the background vectors written beside them (qa/data/background.npy: the
-sentences of scripts/background-articles/, embedded as the index embeds articles). Every figure
-in the table is held out: k-fold by question (each question answered by models fitted without it),
-and across corpora (fitted on the seeds' questions, tested on corpus B, and the reverse).
+corpus B) and on the training corpora (scripts/training-corpora/: stories and questions of our own
+writing, used only to fit, never scored), against the background vectors written beside them
+(qa/data/background.npy: the sentences of scripts/background-articles/, embedded as the index
+embeds articles). Every figure in the table is held out: k-fold by question (each question answered
+by models fitted without it), and across corpora (fitted on the seeds' questions, tested on corpus
+B, and the reverse). Every fit, held out or shipped, also learns from the training corpora.
 Deterministic: same data, same file.
 """
 
@@ -26,20 +28,33 @@ from qa.config import Settings  # noqa: E402
 from qa.index.build import open_index  # noqa: E402
 from qa.index.store import StoredIndex  # noqa: E402
 from qa.quality.evaluate import Metrics, QuestionResult, metrics, read_questions  # noqa: E402
-from qa.quality.fitting import answer_with, collect, fit_models, k_fold, unfitted_models  # noqa: E402
+from qa.quality.fitting import Sample, answer_with, collect, fit_models, k_fold, unfitted_models  # noqa: E402
 from qa.retrieval.background import BACKGROUND_FILE, Background  # noqa: E402
 
 BACKGROUND_ARTICLES = ROOT / "scripts" / "background-articles"
+# More labelled data for the fit: each folder holds articles/ and questions.jsonl (the eval format).
+TRAINING_CORPORA = ROOT / "scripts" / "training-corpora"
 
 
-def stored_index(corpus: Path, index_root: Path) -> tuple[Settings, StoredIndex]:
-    settings = Settings(corpus=corpus, index_dir=index_root / corpus.name)
+def stored_index(corpus: Path, index_root: Path, name: str | None = None) -> tuple[Settings, StoredIndex]:
+    settings = Settings(corpus=corpus, index_dir=index_root / (name or corpus.name))
     return settings, open_index(settings, lambda message: print(f"  {message}", file=sys.stderr))
 
 
-def engine_for(corpus: Path, index_root: Path, background: Background) -> QA:
-    settings, stored = stored_index(corpus, index_root)
+def engine_for(corpus: Path, index_root: Path, background: Background, name: str | None = None) -> QA:
+    settings, stored = stored_index(corpus, index_root, name)
     return QA(stored, settings, models=unfitted_models(), background=background)
+
+
+def training_samples(index_root: Path, background: Background) -> tuple[list[Sample], list[str]]:
+    """The training corpora's questions, ranked against their own articles."""
+    samples: list[Sample] = []
+    names = []
+    for folder in sorted(p for p in TRAINING_CORPORA.iterdir() if p.is_dir()):
+        engine = engine_for(folder / "articles", index_root / "training", background, folder.name)
+        samples += collect(engine, read_questions(folder / "questions.jsonl"))
+        names.append(f"training-corpora/{folder.name}")
+    return samples, names
 
 
 def refusals(results: list[QuestionResult], kind: str) -> str:
@@ -91,11 +106,13 @@ def main() -> int:
     b_engine = engine_for(evaluation / "corpus-b" / "articles", args.index_root, background)
     seed_samples = collect(seeds_engine, [*dev, *more])
     b_samples = collect(b_engine, corpus_b)
+    extra, extra_names = training_samples(args.index_root, background)
 
-    from_seeds = fit_models(seed_samples, ["dev.jsonl", "more.jsonl"], background.sha256)
-    from_b = fit_models(b_samples, ["corpus-b/questions.jsonl"], background.sha256)
-    kfold_results = k_fold(seeds_engine, seed_samples, args.folds)
-    kfold_b = k_fold(b_engine, b_samples, args.folds)
+    sha = background.sha256
+    from_seeds = fit_models([*seed_samples, *extra], ["dev.jsonl", "more.jsonl", *extra_names], sha)
+    from_b = fit_models([*b_samples, *extra], ["corpus-b/questions.jsonl", *extra_names], sha)
+    kfold_results = k_fold(seeds_engine, seed_samples, args.folds, training_only=extra)
+    kfold_b = k_fold(b_engine, b_samples, args.folds, training_only=extra)
     n_dev = len(dev)
     on_b = answer_with(b_engine, from_seeds, corpus_b)
     on_seeds_from_b = answer_with(seeds_engine, from_b, [*dev, *more])
@@ -127,8 +144,8 @@ def main() -> int:
             failed = 1
     if args.write:
         shipped = fit_models(
-            [*seed_samples, *b_samples],
-            ["dev.jsonl", "more.jsonl", "corpus-b/questions.jsonl"],
+            [*seed_samples, *b_samples, *extra],
+            ["dev.jsonl", "more.jsonl", "corpus-b/questions.jsonl", *extra_names],
             background.sha256,
         )
         data = ROOT / "qa" / "data"

@@ -121,11 +121,10 @@ def test_browser_the_reply_opens_with_its_answer_in_view(app_url, size):
             assert page.evaluate("document.activeElement.closest('#qa-question') !== null")
             page.screenshot(path=str(ARTIFACTS / f"ui-{shot}-{size}.png"))
         assert reply.locator(".qa-conflict").count() == 1 and lead.locator(".qa-quote").count() >= 2
-        reply = _ask(page, "What is Anthropic's current stock price?")
+        reply = _ask(page, "How do I bake sourdough bread?")
         assert reply.locator(".qa-refusal").first.inner_text().startswith("No answer")
         assert _in_view(page, reply.locator(".qa-refusal").first)
         assert reply.locator("mark").count() == 0 and reply.locator(".qa-bar").count() == 0
-        assert reply.locator(".qa-card.qa-muted").count() >= 1
         page.screenshot(path=str(ARTIFACTS / f"ui-refused-{size}.png"))
         reply = _ask(page, "Who is Eleanor Marsh?")
         reply.locator("a.qa-open").first.click()

@@ -196,12 +196,19 @@ def answer_with(engine: QA, models: Models, questions: Sequence[EvalQuestion]) -
     return [score(q, held_out.ask(q.question, q.history)) for q in questions]
 
 
-def k_fold(engine: QA, samples: Sequence[Sample], count: int = 5, seed: int = 0) -> list[QuestionResult]:
-    """Every question answered by models fitted on the other folds."""
+def k_fold(
+    engine: QA,
+    samples: Sequence[Sample],
+    count: int = 5,
+    seed: int = 0,
+    training_only: Sequence[Sample] = (),
+) -> list[QuestionResult]:
+    """Every question answered by models fitted on the other folds (and on `training_only`: questions
+    of other corpora that are never scored here)."""
     results: list[QuestionResult | None] = [None] * len(samples)
     for fold in folds(count, len(samples), seed):
         held = set(fold.tolist())
-        train = [s for i, s in enumerate(samples) if i not in held]
+        train = [*(s for i, s in enumerate(samples) if i not in held), *training_only]
         models = fit_models(train, ["k-fold"], engine.background.sha256)
         for i, result in zip(
             fold, answer_with(engine, models, [samples[i].question for i in fold]), strict=True
