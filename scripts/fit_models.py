@@ -146,7 +146,7 @@ def main() -> int:
         shipped = fit_models(
             [*seed_samples, *b_samples, *extra],
             ["dev.jsonl", "more.jsonl", "corpus-b/questions.jsonl", *extra_names],
-            background.sha256,
+            sha,
         )
         data = ROOT / "qa" / "data"
         data.mkdir(exist_ok=True)
