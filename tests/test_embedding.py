@@ -5,13 +5,17 @@ import sys
 
 import numpy as np
 
+from qa.index.adaptation import SHIPPED_ADAPTATION
 from qa.index.embedding import OnnxEncoder, SentenceTransformerEncoder, default_model_path
 from tests.conftest import ROOT
 
 
 def test_onnx_query_vectors_match_sentence_transformers(engine, dev_questions):
+    """The index's encoder is the default model with qa's adaptation merged in (adaptation.py)."""
     questions = [q["question"] for q in dev_questions] + ["word " * 400, "é ü 漢字 🙂", "?"]
-    reference = SentenceTransformerEncoder(default_model_path()).encode(questions)
+    reference = SentenceTransformerEncoder(default_model_path(), adaptation=SHIPPED_ADAPTATION).encode(
+        questions
+    )
     onnx = OnnxEncoder(engine.stored.encoder_path, engine.stored.tokenizer_path, 256, threads=1)
     one_by_one = np.vstack([onnx.encode([q]) for q in questions])
     batched = onnx.encode(questions)

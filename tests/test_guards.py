@@ -116,12 +116,14 @@ def test_row8_an_index_dir_that_is_a_file_is_not_a_folder(tmp_path):
 
 
 def test_row12_a_passages_span_does_not_depend_on_k(engine):
+    """Asking for more passages adds passages and never reshapes one. (Not a prefix: the extra ones
+    are shown in order of relevance, and one held back for diversity may outrank a shown one.)"""
     spans = {
-        k: [(p.doc, p.start, p.end) for p in engine.ask("Who lifted the ban?", k=k).passages]
+        k: {(p.doc, p.start, p.end) for p in engine.ask("Who lifted the ban?", k=k).passages}
         for k in (3, 5, 8)
     }
-    assert spans[5][:3] == spans[3]
-    assert spans[8][:5] == spans[5]
+    assert (len(spans[3]), len(spans[5]), len(spans[8])) == (3, 5, 8)
+    assert spans[3] <= spans[5] <= spans[8]
 
 
 def _read(tmp_path, name: str, content: str):

@@ -17,6 +17,7 @@ import numpy as np
 from qa.config import Settings
 from qa.errors import IndexFileError, ModelError
 from qa.index import store
+from qa.index.adaptation import SHIPPED_ADAPTATION
 from qa.index.embedding import (
     MODEL_NAME,
     OnnxEncoder,
@@ -24,8 +25,8 @@ from qa.index.embedding import (
     TokenCounter,
     cached_export,
     default_model_path,
+    encoder_fingerprint,
     load_tokenizer,
-    model_fingerprint,
     verified_weights_sha256,
 )
 from qa.index.entities import load_pipeline, tag_sentences
@@ -46,6 +47,18 @@ EMBED_BATCH = 16  # texts per onnxruntime call: 165 texts/s against 158 at 32 an
 
 def model_path(settings: Settings) -> Path:
     return settings.model_path or default_model_path()
+
+
+def adaptation_path(settings: Settings) -> Path | None:
+    """The adaptation merged into the encoder: the one set, else qa's own for the default model
+    (it was fitted on that model's weights), and none for a model of your own."""
+    if settings.adaptation is not None:
+        return settings.adaptation
+    return SHIPPED_ADAPTATION if settings.model_path is None else None
+
+
+def settings_fingerprint(settings: Settings) -> str:
+    return encoder_fingerprint(model_path(settings), adaptation_path(settings))
 
 
 def ivf_lists(n: int) -> tuple[int, int]:
@@ -246,15 +259,16 @@ def _encoder(
         )
         return encoder, source, weights_sha256
 
+    adaptation = adaptation_path(settings)
     if previous is not None:
         return load(previous.encoder_path, previous.manifest.files.get(store.ONNX_WEIGHTS))
     try:
-        source = cached_export(path, fingerprint, settings.cache_dir, settings.threads)
+        source = cached_export(path, fingerprint, settings.cache_dir, settings.threads, adaptation)
     except OSError as exc:
         warn(
             f"cannot write the encoder cache {settings.cache_dir} ({exc.strerror}); exporting for this build"
         )
-        SentenceTransformerEncoder(path, settings.threads).export_onnx(build / store.ONNX)
+        SentenceTransformerEncoder(path, settings.threads, adaptation).export_onnx(build / store.ONNX)
         return load(build / store.ONNX, None)
     try:
         weights_sha256 = verified_weights_sha256(source)
@@ -264,7 +278,7 @@ def _encoder(
     except ModelError:
         warn(f"the cached encoder {source} is damaged; exporting it again")
         source.unlink(missing_ok=True)
-        source = cached_export(path, fingerprint, settings.cache_dir, settings.threads)
+        source = cached_export(path, fingerprint, settings.cache_dir, settings.threads, adaptation)
         return load(source, verified_weights_sha256(source))
 
 
@@ -292,7 +306,7 @@ def _build(
     process built it) is kept: two questions on a missing index do not build it twice.
     """
     path = model_path(settings)
-    fingerprint = model_fingerprint(path)
+    fingerprint = settings_fingerprint(settings)
     with store.build_lock(
         settings.index_dir, on_wait=lambda: warn("another build is running; waiting for it")
     ):
@@ -438,7 +452,7 @@ def stale_reason(settings: Settings, manifest: Manifest) -> str | None:
         return f"it was built for another folder ({manifest.corpus_path})"
     if manifest.max_tokens != settings.max_tokens or manifest.embed_context != settings.embed_context:
         return "chunking settings changed"
-    if manifest.model_fingerprint != model_fingerprint(model_path(settings)):
+    if manifest.model_fingerprint != settings_fingerprint(settings):
         return "the model changed"
     if (
         manifest.reader_fingerprint != reader_fingerprint()

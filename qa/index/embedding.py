@@ -18,6 +18,7 @@ import numpy as np
 
 from qa.checksums import sha256_bytes, sha256_file
 from qa.errors import ModelError
+from qa.index.adaptation import adaptation_fingerprint, apply_adaptation, read_adaptation
 from qa.index.layout import ONNX, ONNX_WEIGHTS
 
 if TYPE_CHECKING:
@@ -52,9 +53,17 @@ def model_fingerprint(model_path: Path) -> str:
     return ";".join(parts)
 
 
-def cached_export(model_path: Path, fingerprint: str, cache_dir: Path, threads: int = 2) -> Path:
+def encoder_fingerprint(model_path: Path, adaptation: Path | None) -> str:
+    """The model's fingerprint and, when one is merged in, the adaptation's checksum (1 ms)."""
+    base = model_fingerprint(model_path)
+    return base if adaptation is None else f"{base};{adaptation_fingerprint(adaptation)}"
+
+
+def cached_export(
+    model_path: Path, fingerprint: str, cache_dir: Path, threads: int = 2, adaptation: Path | None = None
+) -> Path:
     """The model's ONNX export (graph, and its weights beside it), made on first use (torch) and read
-    from cache_dir afterwards.
+    from cache_dir afterwards. `fingerprint` is `encoder_fingerprint`'s: it names the adaptation too.
 
     The key adds the folder and the weights' modification time to the fingerprint: two fine-tuned
     copies of one architecture have weights of the same size. The export is written in a temporary
@@ -70,7 +79,7 @@ def cached_export(model_path: Path, fingerprint: str, cache_dir: Path, threads: 
     try:
         shutil.rmtree(partial, ignore_errors=True)
         partial.mkdir(parents=True)
-        SentenceTransformerEncoder(model_path, threads).export_onnx(partial / ONNX)
+        SentenceTransformerEncoder(model_path, threads, adaptation).export_onnx(partial / ONNX)
         (partial / WEIGHTS_SUM).write_text(sha256_file(partial / ONNX_WEIGHTS), encoding="utf-8")
         folder.mkdir(exist_ok=True)
         for name in (ONNX_WEIGHTS, WEIGHTS_SUM, ONNX):
@@ -133,9 +142,10 @@ class TokenCounter:
 class SentenceTransformerEncoder:
     """The reference encoder: exports the ONNX graph, and checks it in tests; imports torch."""
 
-    def __init__(self, model_path: Path, threads: int = 2) -> None:
+    def __init__(self, model_path: Path, threads: int = 2, adaptation: Path | None = None) -> None:
         self.model_path = model_path
         self.threads = threads
+        self.adaptation = adaptation  # low-rank weight changes merged in on load (adaptation.py)
         self._model = None
 
     @property
@@ -153,9 +163,12 @@ class SentenceTransformerEncoder:
             torch.set_num_threads(self.threads)
             transformers_logging.disable_progress_bar()  # its "Loading weights" bar is noise in `qa index`
             try:
-                self._model = SentenceTransformer(str(self.model_path), device="cpu")
+                model = SentenceTransformer(str(self.model_path), device="cpu")
             except Exception as exc:  # many failure types from transformers
                 raise ModelError(f"cannot load the model from {self.model_path}: {exc}") from exc
+            if self.adaptation is not None:
+                apply_adaptation(model[0].auto_model, read_adaptation(self.adaptation))
+            self._model = model
         return self._model
 
     def encode(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:

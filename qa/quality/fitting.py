@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from qa.answer.engine import QA
+from qa.index.adaptation import TrainingPair
 from qa.quality.evaluate import EvalQuestion, QuestionResult, score
 from qa.retrieval.features import QUESTION_FEATURES, SENTENCE_FEATURES, QuestionContext, question_features
 from qa.retrieval.ranking import LinearModel, Models, sigmoid
@@ -56,6 +57,26 @@ def collect(engine: QA, questions: Sequence[EvalQuestion]) -> list[Sample]:
         )
         samples.append(Sample(q, ranking.rows, labels, ranking.context))
     return samples
+
+
+def adaptation_pairs(engine: QA, questions: Sequence[EvalQuestion]) -> list[TrainingPair]:
+    """Question -> answering sentence pairs to adapt the encoder on (qa/index/adaptation.py): up to
+    two evidence sentences among each question's candidates, each with the candidate the encoder
+    puts closest to the question that holds no evidence. The question is the one searched (a
+    follow-up joined to what it follows)."""
+    alone = SENTENCE_FEATURES.index("alone")
+    pairs = []
+    for q in questions:
+        if not q.evidence:
+            continue
+        ranking = engine.rank(q.question, q.history)
+        ids = [int(u) for u in ranking.sentence_ids]
+        holds = [_holds_evidence(engine, u, q.evidence) for u in ids]
+        closest = np.argsort(-ranking.rows[:, alone], kind="stable") if ids else np.array([], dtype=int)
+        distractor = next((engine.stored.table.text(ids[i]) for i in closest if not holds[i]), None)
+        answers = [engine.stored.table.text(u) for u, h in zip(ids, holds, strict=True) if h][:2]
+        pairs += [TrainingPair(ranking.query, answer, distractor) for answer in answers]
+    return pairs
 
 
 def _holds_evidence(engine: QA, sentence_id: int, evidence: Sequence[str]) -> bool:
