@@ -56,6 +56,10 @@ def test_a_damaged_or_foreign_file_is_a_one_line_model_error(tmp_path: Path):
     with pytest.raises(ModelError, match="cannot read the encoder adaptation") as caught:
         read_adaptation(damaged)
     assert "\n" not in str(caught.value)
+    text = tmp_path / "text.npz"
+    text.write_text("not an archive")
+    with pytest.raises(ModelError, match="not a .npz file of matrices"):
+        read_adaptation(text)
     half = tmp_path / "half.npz"
     write_adaptation({"0.output.dense.down": np.zeros((2, 3))}, half)
     with pytest.raises(ModelError, match=r"\.down/\.up"):

@@ -149,8 +149,10 @@ def read_adaptation(path: Path) -> dict[str, np.ndarray]:
     try:
         with np.load(path, allow_pickle=False) as data:
             changes = {name: data[name].astype(np.float32) for name in data.files}
-    except (OSError, ValueError, zipfile.BadZipFile) as exc:
-        raise ModelError(f"cannot read the encoder adaptation {path}: {exc}") from exc
+    except OSError as exc:
+        raise ModelError(f"cannot read the encoder adaptation {path}: {exc.strerror or exc}") from exc
+    except (ValueError, zipfile.BadZipFile) as exc:
+        raise ModelError(f"cannot read the encoder adaptation {path}: not a .npz file of matrices") from exc
     names = {name.rsplit(".", 1)[0] for name in changes}
     if not names or any(f"{n}.down" not in changes or f"{n}.up" not in changes for n in names):
         raise ModelError(f"the encoder adaptation {path} is not a set of .down/.up matrices")
