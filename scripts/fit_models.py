@@ -106,7 +106,10 @@ def training_pairs(index_root: Path) -> dict[str, list[TrainingPair]]:
 def adaptation_for(pairs: list[TrainingPair], index_root: Path) -> Path:
     """An adaptation fitted on these pairs, kept under index_root by what it was fitted on."""
     recipe = [
-        {name: getattr(adaptation_module, name) for name in ("RANK", "ALPHA", "LEARNING_RATE", "EPOCHS")},
+        {
+            name: getattr(adaptation_module, name)
+            for name in ("RANK", "ALPHA", "LEARNING_RATE", "EPOCHS", "SEEDS")
+        },
         [asdict(p) for p in pairs],
     ]
     key = hashlib.sha256(json.dumps(recipe, sort_keys=True).encode()).hexdigest()[:16]

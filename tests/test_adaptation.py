@@ -11,6 +11,7 @@ from qa.config import Settings
 from qa.errors import ModelError
 from qa.index.adaptation import (
     RANK,
+    SEEDS,
     SHIPPED_ADAPTATION,
     TARGETS,
     TrainingPair,
@@ -32,9 +33,10 @@ def test_the_shipped_adaptation_covers_every_layer_at_its_rank():
     assert {name.rsplit(".", 1)[0] for name in changes} == {
         f"{layer}.{target}" for layer in range(6) for target in TARGETS
     }
+    rank = RANK * len(SEEDS)  # the fits of every seed, side by side
     query = changes["0.attention.self.query.down"], changes["0.attention.self.query.up"]
-    assert query[0].shape == (RANK, 384) and query[1].shape == (384, RANK)
-    assert changes["5.intermediate.dense.up"].shape == (1536, RANK)
+    assert query[0].shape == (rank, 384) and query[1].shape == (384, rank)
+    assert changes["5.intermediate.dense.up"].shape == (1536, rank)
     assert all(np.isfinite(a).all() and np.abs(a).max() > 0 for a in changes.values())
 
 

@@ -42,6 +42,10 @@ BATCH = 16
 SIMILARITY_SCALE = 20.0  # sentence-transformers' MultipleNegativesRankingLoss default
 # How these were chosen: three settings (full fine-tuning at 2e-5; rank 8 at 5e-4; rank 16 at 3e-4),
 # each judged by the held-out table of scripts/fit_models.py; rank 16 was best on all four splits.
+# One fit depends on its seed (held-out hit@1 on corpus B moved by up to 0.06 between seeds 0, 1
+# and 2), so the shipped change is the average of the fits with these seeds: the figures it gets
+# are not one lucky draw. Stored as one change of rank RANK * len(SEEDS).
+SEEDS = (0, 1, 2)
 
 
 @dataclass(frozen=True)
@@ -64,9 +68,21 @@ def _module(layer: Any, path: str) -> Any:
     return layer
 
 
-def fit_adaptation(model_path: Path, pairs: Sequence[TrainingPair], seed: int = 0) -> dict[str, np.ndarray]:
+def fit_adaptation(model_path: Path, pairs: Sequence[TrainingPair]) -> dict[str, np.ndarray]:
+    """The average of the changes fitted with each of SEEDS: the factors side by side, each `up`
+    divided by their number, so up @ down is the mean of the fits' products."""
+    fits = [_fit_one(model_path, pairs, seed) for seed in SEEDS]
+    names = sorted({name.rsplit(".", 1)[0] for name in fits[0]})
+    averaged = {}
+    for name in names:
+        averaged[f"{name}.down"] = np.vstack([fit[f"{name}.down"] for fit in fits])
+        averaged[f"{name}.up"] = np.hstack([fit[f"{name}.up"] for fit in fits]) / len(fits)
+    return averaged
+
+
+def _fit_one(model_path: Path, pairs: Sequence[TrainingPair], seed: int) -> dict[str, np.ndarray]:
     """Fit the low-rank changes on `pairs` (in-batch negatives plus each pair's distractor); imports
-    torch. Deterministic for a given machine: fixed seeds, fixed order."""
+    torch. Deterministic for a given machine: fixed seed, fixed order."""
     if not pairs:
         raise ModelError("no training pairs to adapt the encoder on")
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
