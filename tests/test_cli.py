@@ -34,6 +34,10 @@ def test_ask_prints_cited_passages(index_dir):
     assert "paragraph" in result.stdout and ".txt" in result.stdout
     assert "**" in result.stdout  # the answering sentence is marked
     assert "Traceback" not in result.stderr
+    # Seed articles without a headline are titled by their first sentence: cut to one line.
+    heads = [line for line in result.stdout.splitlines() if line.startswith("[")]
+    assert heads and all(len(line) <= 100 for line in heads)
+    assert any(line.endswith("…") for line in heads)
 
 
 def test_ask_json_is_exactly_one_object(index_dir):

@@ -35,6 +35,17 @@ def safe(text: str) -> str:
     return "".join(out)
 
 
+def _shortened(title: str, width: int) -> str:
+    """A title cut at a word to fit one line. An article without a headline is titled by its first
+    sentence, which would otherwise fill lines above a passage that often quotes it in full."""
+    if len(title) <= width:
+        return title
+    cut = title[: max(width - 1, 1)]
+    if " " in cut.strip():
+        cut = cut.rstrip()[: cut.rstrip().rfind(" ")]
+    return cut.rstrip(" ,;:-") + "…"
+
+
 def _passage(rank: int, passage: Passage, color: bool, width: int) -> str:
     before = safe(passage.text[: passage.highlight_start])
     marked = safe(passage.highlight)
@@ -48,7 +59,7 @@ def _passage(rank: int, passage: Passage, color: bool, width: int) -> str:
     dim, reset = (DIM_ON, BOLD_OFF) if color else ("", "")
     date = f" · {safe(passage.date)}" if passage.date else ""
     date += f" · by {safe(passage.author)}" if passage.author else ""
-    head = f"[{rank}] {safe(passage.title)}"
+    head = f"[{rank}] {_shortened(safe(passage.title), width - len(str(rank)) - 3)}"
     cite = (
         f"    {dim}{safe(passage.doc)} · paragraph {passage.paragraph} · "
         f"chars {passage.start}-{passage.end}{date} · score {passage.score:.2f}{reset}"
