@@ -1,6 +1,7 @@
 """Refit the shipped encoder adaptation and ranking models and print held-out answer quality.
 
-    .venv/bin/python scripts/fit_models.py [--shared ../shared] [--write] [--require METRIC=VALUE ...]
+    .venv/bin/python scripts/fit_models.py [--shared ../shared] [--write] [--shuffles N]
+        [--require SET:METRIC=VALUE ...]
 
 The encoder adaptation (qa/data/encoder-adaptation.npz, see qa/index/adaptation.py) is fitted on the
 training corpora's questions only, so every scored question is held out from it. The training
@@ -157,6 +158,28 @@ def table_line(name: str, results: list[QuestionResult]) -> tuple[str, Metrics]:
     return line, m
 
 
+def spread_table(
+    sets: dict[str, tuple[QA, list[Sample]]], folds: int, shuffles: int, extra: list[Sample]
+) -> str:
+    """The k-fold figures of each set over several shuffles of its folds, as lowest - highest."""
+    names = ("hit_at_1", "hit_at_3", "highlight_hit_at_1", "refused_answerable")
+    lines = [
+        "| k-fold | hit@1 | hit@3 | highlight@1 | answerable refused | on-topic unanswered refused |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for name, (engine, samples) in sets.items():
+        runs = [k_fold(engine, samples, folds, seed=seed, training_only=extra) for seed in range(shuffles)]
+        figures = [metrics(results) for results in runs]
+        cells = []
+        for field in names:
+            values = [v for v in (getattr(m, field) for m in figures) if v is not None]
+            cells.append(f"{min(values):.2f} - {max(values):.2f}" if values else "-")
+        refused = [refusals(results, "unanswerable_ontopic") for results in runs]
+        cells.append(f"{min(refused)} - {max(refused)}")
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -165,6 +188,13 @@ def main() -> int:
     parser.add_argument("--index-root", type=Path, default=ROOT / "build" / "eval-index")
     parser.add_argument("--write", action="store_true", help="write qa/data/models.json")
     parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument(
+        "--shuffles",
+        type=int,
+        default=1,
+        help="also repeat the k-fold rows over this many shuffles of the folds and print their spread "
+        "(one or two questions move between shuffles: judge a change over several)",
+    )
     parser.add_argument(
         "--require",
         action="append",
@@ -218,6 +248,17 @@ def main() -> int:
     }
     for line, _ in lines.values():
         print(line)
+
+    if args.shuffles > 1:
+        print(f"\nk-fold rows over {args.shuffles} shuffles of the folds (lowest - highest):")
+        print(
+            spread_table(
+                {"dev + more": (seeds_engine, seed_samples), "corpus B": (b_engine, b_samples)},
+                args.folds,
+                args.shuffles,
+                extra,
+            )
+        )
 
     failed = 0
     for requirement in args.require:
