@@ -1,23 +1,21 @@
-"""Refit the shipped encoder adaptation and ranking models and print held-out answer quality.
+"""Fit the encoder adaptation and the answer models on the story library, judged story by story.
 
-    .venv/bin/python scripts/fit_models.py [--shared ../shared] [--write] [--shuffles N]
-        [--require SET:METRIC=VALUE ...]
+    .venv/bin/python scripts/fit_models.py [--folds 5] [--seeds 0,1,2] [--epochs 4]
+        [--save REPORT.json] [--compare REPORT.json] [--write] [--lockbox]
+        [--require METRIC=VALUE ...]
 
-The encoder adaptation (qa/data/encoder-adaptation.npz, see qa/index/adaptation.py) is fitted on the
-training corpora's questions only, so every scored question is held out from it. The training
-corpora's own questions, which the ranking models learn from too, are ranked with an adaptation
-fitted on the other training corpora (leave one corpus out): the models learn from scores like the
-ones they meet on new articles, not from the adaptation's own training pairs.
+Everything is fitted on the stories of stories/ that are not in stories/LOCKBOX (the development
+stories). Story-out: the development stories are split into --folds groups; a group's questions are
+answered by an encoder adaptation and answer models fitted on the other groups only. The answer
+models of a group learn from the other groups' questions, each ranked by the adaptation of its own
+group (cross-fitting), so they learn from scores like those on articles the encoder never saw.
+Figures are means over stories with 95% bootstrap intervals (resampling stories); `--compare`
+prints the per-story difference from a saved report, which is what keeps or drops a change.
 
-The shipped models (qa/data/models.json) are fitted on all three question sets (dev, more and
-corpus B) and on the training corpora (scripts/training-corpora/: stories and questions of our own
-writing, used only to fit, never scored), against the background vectors written beside them
-(qa/data/background.npy: the sentences of scripts/background-articles/, embedded as the index
-embeds articles). Every figure in the table is held out: k-fold by question (each question answered
-by models fitted without it), and across corpora (fitted on the seeds' questions, tested on corpus
-B, and the reverse). Every fit, held out or shipped, also learns from the training corpora.
-Deterministic on one machine: same data, same files (the adaptation's training uses fixed seeds; other
-CPUs may round differently in the last bits).
+Then the adaptation and models are fitted on all development stories; the shared question sets
+(dev.jsonl and more.jsonl on the seeds, corpus B), never fitted on, are answered with them. `--write`
+ships those (qa/data/). `--lockbox` also answers the lockbox stories with them: run it once, at the
+end of a piece of work, and report what it prints.
 """
 
 from __future__ import annotations
@@ -28,6 +26,8 @@ import json
 import os
 import shutil
 import sys
+import time
+from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 
@@ -38,30 +38,24 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 from qa.answer.engine import QA  # noqa: E402
 from qa.config import Settings  # noqa: E402
 from qa.index import adaptation as adaptation_module  # noqa: E402
-from qa.index.adaptation import (  # noqa: E402
-    SHIPPED_ADAPTATION,
-    TrainingPair,
-    fit_adaptation,
-    write_adaptation,
-)
+from qa.index.adaptation import SHIPPED_ADAPTATION, TrainingPair, fit_adaptation, write_adaptation  # noqa: E402
 from qa.index.build import open_index  # noqa: E402
 from qa.index.embedding import default_model_path  # noqa: E402
 from qa.index.store import StoredIndex  # noqa: E402
-from qa.quality.evaluate import Metrics, QuestionResult, metrics, read_questions  # noqa: E402
-from qa.quality.fitting import (  # noqa: E402
-    Sample,
-    adaptation_pairs,
-    answer_with,
-    collect,
-    fit_models,
-    k_fold,
-    unfitted_models,
-)
-from qa.retrieval.background import BACKGROUND_FILE, Background  # noqa: E402
+from qa.quality.evaluate import EvalQuestion, QuestionResult, read_questions  # noqa: E402
+from qa.quality.fitting import Sample, adaptation_pairs, answer_with, collect, fit_models, unfitted_models  # noqa: E402
+from qa.quality.judging import MEASURES, compare, figures, pooled, story_folds  # noqa: E402
+from qa.quality.stories import Story, check_story, library, lockbox  # noqa: E402
+from qa.retrieval.background import BACKGROUND_FILE, Background, load_background  # noqa: E402
+from qa.retrieval.ranking import load_models  # noqa: E402
 
 BACKGROUND_ARTICLES = ROOT / "scripts" / "background-articles"
-# More labelled data for the fit: each folder holds articles/ and questions.jsonl (the eval format).
-TRAINING_CORPORA = ROOT / "scripts" / "training-corpora"
+STORIES = ROOT / "stories"
+Results = dict[str, list[QuestionResult]]
+
+
+def log(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
 def stored_index(
@@ -89,206 +83,206 @@ def engine_for(corpus: Path, index_root: Path, adaptation: Path | None, name: st
     return QA(stored, settings, models=unfitted_models(), background=background)
 
 
-def training_folders() -> list[Path]:
-    return sorted(p for p in TRAINING_CORPORA.iterdir() if p.is_dir())
-
-
-def training_pairs(index_root: Path) -> dict[str, list[TrainingPair]]:
-    """Each training corpus's adaptation pairs, mined with the unadapted encoder."""
-    return {
-        folder.name: adaptation_pairs(
-            engine_for(folder / "articles", index_root, None, f"training-{folder.name}"),
-            read_questions(folder / "questions.jsonl"),
-        )
-        for folder in training_folders()
-    }
-
-
-def adaptation_for(pairs: list[TrainingPair], index_root: Path) -> Path:
+def adaptation_for(pairs: list[TrainingPair], index_root: Path, seeds: Sequence[int], epochs: int) -> Path:
     """An adaptation fitted on these pairs, kept under index_root by what it was fitted on."""
-    recipe = [
-        {
-            name: getattr(adaptation_module, name)
-            for name in ("RANK", "ALPHA", "LEARNING_RATE", "EPOCHS", "SEEDS")
-        },
-        [asdict(p) for p in pairs],
-    ]
+    settings = {name: getattr(adaptation_module, name) for name in ("RANK", "ALPHA", "LEARNING_RATE")}
+    recipe = [{**settings, "SEEDS": list(seeds), "EPOCHS": epochs}, [asdict(p) for p in pairs]]
     key = hashlib.sha256(json.dumps(recipe, sort_keys=True).encode()).hexdigest()[:16]
     path = index_root / "adaptations" / f"{key}.npz"
     if not path.exists():
-        print(f"  adapting the encoder on {len(pairs)} pairs", file=sys.stderr)
+        log(f"adapting the encoder on {len(pairs)} pairs (seeds {list(seeds)}, {epochs} epochs)")
         path.parent.mkdir(parents=True, exist_ok=True)
-        write_adaptation(fit_adaptation(default_model_path(), pairs), path)
+        write_adaptation(fit_adaptation(default_model_path(), pairs, seeds, epochs), path)
     return path
 
 
-def training_samples(
-    index_root: Path, pairs: dict[str, list[TrainingPair]]
-) -> tuple[list[Sample], list[str]]:
-    """The training corpora's questions, each corpus ranked against its own articles by an encoder
-    adapted on the other corpora."""
-    samples: list[Sample] = []
-    names = []
-    for folder in training_folders():
-        others = [p for name, corpus_pairs in pairs.items() if name != folder.name for p in corpus_pairs]
-        engine = engine_for(folder / "articles", index_root, adaptation_for(others, index_root), folder.name)
-        samples += collect(engine, read_questions(folder / "questions.jsonl"))
-        names.append(f"training-corpora/{folder.name}")
-    return samples, names
+def story_engine(story: Story, index_root: Path, adaptation: Path | None) -> QA:
+    return engine_for(story.articles, index_root, adaptation, f"story-{story.name}")
 
 
-def refusals(results: list[QuestionResult], kind: str) -> str:
-    chosen = [r for r in results if r.type == kind]
-    if not chosen:
-        return "-"
-    return f"{sum(not r.answered for r in chosen) / len(chosen):.2f}"
+def story_out(
+    stories: list[Story], index_root: Path, folds: int, seed: int, seeds: Sequence[int], epochs: int
+) -> tuple[Results, dict[str, list[Sample]], dict[str, list[TrainingPair]]]:
+    """Every development story's questions answered by models fitted without its group of stories;
+    also each story's samples (ranked by an adaptation not fitted on it) and adaptation pairs."""
+    log(f"mining adaptation pairs from {len(stories)} stories with the unadapted encoder")
+    pairs = {s.name: adaptation_pairs(story_engine(s, index_root, None), s.questions()) for s in stories}
+    groups = story_folds([s.name for s in stories], folds, seed)
+    by_name = {s.name: s for s in stories}
+    samples: dict[str, list[Sample]] = {}
+    engines: dict[str, QA] = {}
+    for number, group in enumerate(groups, start=1):
+        log(f"group {number}/{len(groups)}: {', '.join(group)}")
+        others = [p for name, ps in pairs.items() if name not in group for p in ps]
+        adapted = adaptation_for(others, index_root, seeds, epochs)
+        for name in group:
+            engines[name] = story_engine(by_name[name], index_root, adapted)
+            samples[name] = collect(engines[name], by_name[name].questions())
+    results: Results = {}
+    for group in groups:
+        train = [x for name, xs in samples.items() if name not in group for x in xs]
+        models = fit_models(train, ["story-out"], engines[group[0]].background.sha256)
+        for name in group:
+            engine = engines[name]
+            if engine.background.sha256 != models.background_sha256:
+                raise AssertionError("one group's stories share one adaptation and background")
+            results[name] = answer_with(engine, models, by_name[name].questions())
+    return results, samples, pairs
 
 
-def table_line(name: str, results: list[QuestionResult]) -> tuple[str, Metrics]:
-    m = metrics(results)
+def print_figures(title: str, results: Results) -> dict[str, float]:
+    judged = figures(results)
+    total = sum(len(rs) for rs in results.values())
+    print(f"\n{title}: {len(results)} stories, {total} questions (mean over stories, 95% interval)")
+    print("| figure | mean over stories | 95% interval | pooled over questions |")
+    print("| --- | --- | --- | --- |")
+    flat = pooled(results)
+    for measure, figure in judged.items():
+        print(
+            f"| {measure} | {figure.mean:.3f} | {figure.low:.3f} - {figure.high:.3f} | {flat[measure]:.3f} |"
+        )
+    return {m: f.mean for m, f in judged.items()}
 
-    def cell(v: float | None) -> str:
-        return "-" if v is None else f"{v:.2f}"
 
-    line = (
-        f"| {name} | {m.questions} | {cell(m.hit_at_1)} | {cell(m.hit_at_3)} | {cell(m.mrr_at_5)} | "
-        f"{cell(m.highlight_hit_at_1)} | {cell(m.claim_coverage)} | {cell(m.refused_answerable)} | "
-        f"{refusals(results, 'unanswerable')} | {refusals(results, 'unanswerable_ontopic')} |"
-    )
-    return line, m
+def print_sets(title: str, results: Results) -> None:
+    print(f"\n{title} (pooled over questions, as `qa eval` counts)")
+    print("| set | n | " + " | ".join(MEASURES) + " |")
+    print("| --- | --- | " + " | ".join("---" for _ in MEASURES) + " |")
+    for name, rs in results.items():
+        flat = pooled({name: rs})
+        cells = " | ".join(f"{flat[m]:.3f}" if m in flat else "-" for m in MEASURES)
+        print(f"| {name} | {len(rs)} | {cells} |")
 
 
-def spread_table(
-    sets: dict[str, tuple[QA, list[Sample], list[QuestionResult]]],
-    folds: int,
-    shuffles: int,
-    extra: list[Sample],
-) -> str:
-    """The k-fold figures of each set over several shuffles of its folds, as lowest - highest. Each
-    set comes with its results on shuffle 0 (the table's), so only the other shuffles are run."""
-    names = ("hit_at_1", "hit_at_3", "highlight_hit_at_1", "refused_answerable")
-    lines = [
-        "| k-fold | hit@1 | hit@3 | highlight@1 | answerable refused | on-topic unanswered refused |",
-        "| --- | --- | --- | --- | --- | --- |",
-    ]
-    for name, (engine, samples, first) in sets.items():
-        runs = [first]
-        for seed in range(1, shuffles):
-            runs.append(k_fold(engine, samples, folds, seed=seed, training_only=extra))
-        figures = [metrics(results) for results in runs]
-        cells = []
-        for field in names:
-            values = [v for v in (getattr(m, field) for m in figures) if v is not None]
-            cells.append(f"{min(values):.2f} - {max(values):.2f}" if values else "-")
-        refused = [refusals(results, "unanswerable_ontopic") for results in runs]
-        cells.append(f"{min(refused)} - {max(refused)}")
-        lines.append(f"| {name} | " + " | ".join(cells) + " |")
-    return "\n".join(lines)
+def save(path: Path, results: Results, config: dict[str, object]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = {"config": config, "results": {k: [r.model_dump() for r in v] for k, v in results.items()}}
+    path.write_text(json.dumps(data, indent=0) + "\n", encoding="utf-8")
+
+
+def load(path: Path) -> Results:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return {k: [QuestionResult.model_validate(r) for r in v] for k, v in data["results"].items()}
+
+
+def check_requirements(requirements: Sequence[str], means: dict[str, float]) -> int:
+    failed = 0
+    for requirement in requirements:
+        measure, _, bound = requirement.partition("=")
+        value = means.get(measure)
+        at_most = measure == "refused_answerable"
+        if value is None or (value > float(bound) if at_most else value < float(bound)):
+            print(f"fit_models: {measure} = {value} misses {bound}", file=sys.stderr)
+            failed = 1
+    return failed
+
+
+def shared_sets(shared: Path) -> dict[str, tuple[Path, list[EvalQuestion]]]:
+    evaluation = shared / "eval"
+    seeds = ROOT / "seeds"
+    return {
+        "dev.jsonl": (seeds, read_questions(evaluation / "dev.jsonl")),
+        "more.jsonl": (seeds, read_questions(evaluation / "more.jsonl")),
+        "corpus-b": (
+            evaluation / "corpus-b" / "articles",
+            read_questions(evaluation / "corpus-b" / "questions.jsonl"),
+        ),
+    }
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--shared", type=Path, default=ROOT.parent / "shared", help="folder with eval/ and seeds"
-    )
+    parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared", help="folder with eval/")
     parser.add_argument("--index-root", type=Path, default=ROOT / "build" / "eval-index")
-    parser.add_argument("--write", action="store_true", help="write qa/data/models.json")
-    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--folds", type=int, default=5, help="groups of stories for story-out figures")
+    parser.add_argument("--fold-seed", type=int, default=0)
     parser.add_argument(
-        "--shuffles",
-        type=int,
-        default=1,
-        help="also repeat the k-fold rows over this many shuffles of the folds and print their spread "
-        "(one or two questions move between shuffles: judge a change over several)",
+        "--seeds", default=",".join(map(str, adaptation_module.SEEDS)), help="adaptation seeds to average"
+    )
+    parser.add_argument("--epochs", type=int, default=adaptation_module.EPOCHS)
+    parser.add_argument("--save", type=Path, help="write the story-out results here (JSON)")
+    parser.add_argument("--compare", type=Path, help="print the per-story difference from this saved report")
+    parser.add_argument("--write", action="store_true", help="ship the adaptation and models fitted on all")
+    parser.add_argument(
+        "--lockbox", action="store_true", help="answer the lockbox stories (once, at the end)"
+    )
+    parser.add_argument("--stories", type=Path, default=STORIES, help="the story library")
+    parser.add_argument(
+        "--shipped",
+        action="store_true",
+        help="fit nothing: answer the development stories with the shipped adaptation and models",
     )
     parser.add_argument(
         "--require",
         action="append",
         default=[],
-        metavar="SET:METRIC=VALUE",
-        help="fail when a held-out figure misses its bound, e.g. kfold:hit_at_1=0.8 (refused_answerable: "
-        "at most)",
+        metavar="METRIC=VALUE",
+        help="fail when a story-out mean misses its bound (refused_answerable: at most)",
     )
     args = parser.parse_args()
-    evaluation = args.shared / "eval"
-    dev = read_questions(evaluation / "dev.jsonl")
-    more = read_questions(evaluation / "more.jsonl")
-    corpus_b = read_questions(evaluation / "corpus-b" / "questions.jsonl")
+    seeds = [int(s) for s in args.seeds.split(",")]
+    locked = set(lockbox(args.stories))
+    stories = []
+    for story in library(args.stories):
+        if story.name in locked:
+            continue
+        if check_story(story).errors:
+            log(f"left out {story.name}: scripts/check_stories.py finds errors in it")
+            continue
+        stories.append(story)
+    config = {"folds": args.folds, "fold_seed": args.fold_seed, "seeds": seeds, "epochs": args.epochs}
 
-    print("building or loading the indexes", file=sys.stderr)
-    pairs = training_pairs(args.index_root)
-    if args.write:
-        fitted = adaptation_for([p for corpus_pairs in pairs.values() for p in corpus_pairs], args.index_root)
-        partial = SHIPPED_ADAPTATION.with_name(f".{SHIPPED_ADAPTATION.name}.partial")
-        shutil.copyfile(fitted, partial)
-        os.replace(partial, SHIPPED_ADAPTATION)
-        print("wrote qa/data/encoder-adaptation.npz", file=sys.stderr)
-    background = background_for(args.index_root, SHIPPED_ADAPTATION)
-    seeds_engine = engine_for(ROOT / "seeds", args.index_root, SHIPPED_ADAPTATION)
-    b_engine = engine_for(evaluation / "corpus-b" / "articles", args.index_root, SHIPPED_ADAPTATION)
-    seed_samples = collect(seeds_engine, [*dev, *more])
-    b_samples = collect(b_engine, corpus_b)
-    extra, extra_names = training_samples(args.index_root, pairs)
-
-    sha = background.sha256
-    from_seeds = fit_models([*seed_samples, *extra], ["dev.jsonl", "more.jsonl", *extra_names], sha)
-    from_b = fit_models([*b_samples, *extra], ["corpus-b/questions.jsonl", *extra_names], sha)
-    kfold_results = k_fold(seeds_engine, seed_samples, args.folds, training_only=extra)
-    kfold_b = k_fold(b_engine, b_samples, args.folds, training_only=extra)
-    n_dev = len(dev)
-    on_b = answer_with(b_engine, from_seeds, corpus_b)
-    on_seeds_from_b = answer_with(seeds_engine, from_b, [*dev, *more])
-
-    print(
-        "| held out | n | hit@1 | hit@3 | MRR@5 | highlight@1 | claims | answerable refused "
-        "| off-topic refused | on-topic unanswered refused |"
-    )
-    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
-    lines = {
-        "kfold": table_line(f"{args.folds}-fold, dev + more", kfold_results),
-        "kfold-dev": table_line(f"{args.folds}-fold, dev only", kfold_results[:n_dev]),
-        "kfold-more": table_line(f"{args.folds}-fold, more only", kfold_results[n_dev:]),
-        "kfold-b": table_line(f"{args.folds}-fold, corpus B", kfold_b),
-        "b": table_line("corpus B, fitted on dev + more", on_b),
-        "seeds-from-b": table_line("dev + more, fitted on corpus B", on_seeds_from_b),
-    }
-    for line, _ in lines.values():
-        print(line)
-
-    if args.shuffles > 1:
-        print(f"\nk-fold rows over {args.shuffles} shuffles of the folds (lowest - highest):")
-        print(
-            spread_table(
-                {
-                    "dev + more": (seeds_engine, seed_samples, kfold_results),
-                    "corpus B": (b_engine, b_samples, kfold_b),
-                },
-                args.folds,
-                args.shuffles,
-                extra,
+    if args.shipped:
+        answered = {}
+        for s in stories:
+            settings, stored = stored_index(
+                s.articles, args.index_root, SHIPPED_ADAPTATION, f"story-{s.name}"
             )
-        )
+            shipped_engine = QA(stored, settings, models=load_models(), background=load_background())
+            answered[s.name] = answer_with(shipped_engine, shipped_engine.models, s.questions())
+        means = print_figures("Shipped models, development stories", answered)
+        if args.save:
+            save(args.save, answered, {"shipped": True})
+        return check_requirements(args.require, means)
+    results, samples, pairs = story_out(
+        stories, args.index_root, args.folds, args.fold_seed, seeds, args.epochs
+    )
+    means = print_figures("Story-out, development stories", results)
+    if args.save:
+        save(args.save, results, config)
+    if args.compare:
+        print(f"\nAgainst {args.compare} (variant minus baseline, per story):")
+        baseline = load(args.compare)
+        for measure in MEASURES:
+            print(f"- {compare(results, baseline, measure)}")
+    failed = check_requirements(args.require, means)
 
-    failed = 0
-    for requirement in args.require:
-        where, _, bound = requirement.partition(":")[2].partition("=")
-        set_name = requirement.partition(":")[0]
-        value = getattr(lines[set_name][1], where)
-        at_most = where == "refused_answerable"
-        if value is None or (value > float(bound) if at_most else value < float(bound)):
-            print(f"fit_models: {set_name} {where} = {value} misses {bound}", file=sys.stderr)
-            failed = 1
+    log("fitting on all development stories")
+    adapted = adaptation_for([p for ps in pairs.values() for p in ps], args.index_root, seeds, args.epochs)
+    background = background_for(args.index_root, adapted)
+    all_samples = [x for xs in samples.values() for x in xs]
+    names = [f"stories/{name}" for name in samples]
+    shipped = fit_models(all_samples, names, background.sha256)
+    held: Results = {}
+    for name, (corpus, questions) in shared_sets(args.shared).items():
+        engine = engine_for(corpus, args.index_root, adapted, f"shared-{name}")
+        held[name] = answer_with(engine, shipped, questions)
+    print_sets("Shared question sets, never fitted on", held)
+    if args.lockbox:
+        boxed = [s for s in library(args.stories) if s.name in locked]
+        answered = {
+            s.name: answer_with(story_engine(s, args.index_root, adapted), shipped, s.questions())
+            for s in boxed
+        }
+        print_figures("LOCKBOX (scored once)", answered)
     if args.write:
-        shipped = fit_models(
-            [*seed_samples, *b_samples, *extra],
-            ["dev.jsonl", "more.jsonl", "corpus-b/questions.jsonl", *extra_names],
-            sha,
-        )
+        partial = SHIPPED_ADAPTATION.with_name(f".{SHIPPED_ADAPTATION.name}.partial")
+        shutil.copyfile(adapted, partial)
+        os.replace(partial, SHIPPED_ADAPTATION)
         data = ROOT / "qa" / "data"
-        data.mkdir(exist_ok=True)
         (data / BACKGROUND_FILE).write_bytes(background.to_bytes())
         (data / "models.json").write_text(shipped.model_dump_json(indent=1) + "\n", encoding="utf-8")
-        print(f"wrote qa/data/models.json and qa/data/{BACKGROUND_FILE}", file=sys.stderr)
+        log(f"wrote qa/data/encoder-adaptation.npz, models.json and {BACKGROUND_FILE}")
     return failed
 
 

@@ -70,10 +70,15 @@ def _module(layer: Any, path: str) -> Any:
     return layer
 
 
-def fit_adaptation(model_path: Path, pairs: Sequence[TrainingPair]) -> dict[str, np.ndarray]:
-    """The average of the changes fitted with each of SEEDS: the factors side by side, each `up`
+def fit_adaptation(
+    model_path: Path,
+    pairs: Sequence[TrainingPair],
+    seeds: Sequence[int] = SEEDS,
+    epochs: int = EPOCHS,
+) -> dict[str, np.ndarray]:
+    """The average of the changes fitted with each seed: the factors side by side, each `up`
     divided by their number, so up @ down is the mean of the fits' products."""
-    fits = [_fit_one(model_path, pairs, seed) for seed in SEEDS]
+    fits = [_fit_one(model_path, pairs, seed, epochs) for seed in seeds]
     names = sorted({name.rsplit(".", 1)[0] for name in fits[0]})
     averaged = {}
     for name in names:
@@ -82,7 +87,9 @@ def fit_adaptation(model_path: Path, pairs: Sequence[TrainingPair]) -> dict[str,
     return averaged
 
 
-def _fit_one(model_path: Path, pairs: Sequence[TrainingPair], seed: int) -> dict[str, np.ndarray]:
+def _fit_one(
+    model_path: Path, pairs: Sequence[TrainingPair], seed: int, epochs: int
+) -> dict[str, np.ndarray]:
     """Fit the low-rank changes on `pairs` (in-batch negatives plus each pair's distractor); imports
     torch. Deterministic for a given machine: fixed seed, fixed order."""
     if not pairs:
@@ -115,7 +122,7 @@ def _fit_one(model_path: Path, pairs: Sequence[TrainingPair], seed: int) -> dict
         return torch.nn.functional.normalize(model(features)["sentence_embedding"], dim=-1)
 
     try:
-        for _ in range(EPOCHS):
+        for _ in range(epochs):
             shuffled = order.permutation(len(pairs))
             for start in range(0, len(shuffled), BATCH):
                 batch = [pairs[i] for i in shuffled[start : start + BATCH]]
