@@ -113,6 +113,16 @@ class Answer(_Frozen):
     reason: NoAnswerReason = Field(default="", description="why there is no answer; empty when answered")
     conflicts: tuple[Conflict, ...] = ()
     query: str = Field(default="", description="the query actually searched (follow-ups widened)")
+    confidence: float | None = Field(
+        default=None,
+        description="the answer decision's probability (0 to 1) that the passages answer the question; "
+        "None when nothing relevant was found",
+    )
+    unsure: bool = Field(
+        default=False,
+        description="answered, but the confidence is under one half: the closest passages, which may "
+        "not answer it (shown without a marked answer)",
+    )
 
 
 class IndexedFile(_Frozen):

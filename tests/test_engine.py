@@ -104,3 +104,17 @@ def test_too_long_question_is_refused(engine):
 
 def test_control_characters_in_a_question_are_harmless(engine):
     assert engine.ask("who\x00 lifted\x1b[31m the ban?").answered
+
+
+def test_an_unsure_answer_is_one_whose_confidence_is_under_one_half(engine):
+    from qa.retrieval.heuristics import UNSURE_BELOW
+
+    for question in ("Who lifted the ban?", "What is Anthropic's current stock price?", "Who is the CEO?"):
+        answer = engine.ask(question)
+        if answer.confidence is None:
+            continue
+        assert 0.0 <= answer.confidence <= 1.0
+        assert answer.unsure == (answer.answered and answer.confidence < UNSURE_BELOW)
+        if answer.unsure:
+            assert answer.conflicts == ()
+    assert engine.ask("Who lifted the ban?").confidence >= UNSURE_BELOW

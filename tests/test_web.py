@@ -102,3 +102,17 @@ def test_the_article_view_shows_a_list_line_by_line():
     )  # fmt: skip
     html = article_html(doc, raw.index("Watch"), len(raw) - 1)
     assert "signs&#58;<br>&#45; a headache<br>&#45; a fast pulse</mark></p>" in html
+
+
+def test_an_unsure_answer_says_so_and_marks_no_sentence_as_the_answer():
+    text = "The council met on Tuesday. The tunnel opened in May."
+    passage = Passage(
+        doc="a.txt", title="T", paragraph=1, start=0, end=len(text), text=text,
+        highlight="The tunnel opened in May.", highlight_start=28, score=0.4,
+    )  # fmt: skip
+    sure = Answer(question="q", answered=True, passages=(passage,), query="q", confidence=0.8)
+    unsure = sure.model_copy(update={"confidence": 0.3, "unsure": True})
+    assert "<mark" in answer_html(sure, turn=1) and "may not answer" not in answer_html(sure, turn=1)
+    html = answer_html(unsure, turn=1)
+    assert "Closest passages; they may not answer this." in html
+    assert "<mark" not in html and "qa-quote" not in html and "relevance" not in html

@@ -27,7 +27,7 @@ from qa.retrieval.features import (
     sentence_features,
 )
 from qa.retrieval.followup import resolve_query
-from qa.retrieval.heuristics import ADDRESSES_MARK
+from qa.retrieval.heuristics import ADDRESSES_MARK, UNSURE_BELOW
 from qa.retrieval.passages import Hit, Window, distinct, diversify, group_passages, make_passage
 from qa.retrieval.ranking import Models, load_models, sigmoid
 from qa.retrieval.spelling import mend
@@ -132,6 +132,7 @@ class QA:
             )
         passages, highlights = self._passages(ranking, k)
         answerable = float(models.answerable.probabilities(ranking.question_row)[0])
+        confidence = round(answerable, 4)
         if answerable < models.answerable_threshold:
             return Answer(
                 question=ranking.question,
@@ -139,13 +140,20 @@ class QA:
                 passages=tuple(passages),
                 reason=RELATED_ONLY,
                 query=ranking.query,
+                confidence=confidence,
             )
-        # "Sources differ" compares only passages whose answering sentence is about the question.
-        addressing = [
-            p
-            for p, sentence_id in zip(passages, highlights, strict=True)
-            if self._addresses(ranking, sentence_id)
-        ]
+        unsure = answerable < UNSURE_BELOW
+        # "Sources differ" compares only passages whose answering sentence is about the question
+        # (and none when the passages may not answer it at all).
+        addressing = (
+            []
+            if unsure
+            else [
+                p
+                for p, sentence_id in zip(passages, highlights, strict=True)
+                if self._addresses(ranking, sentence_id)
+            ]
+        )
         conflicts = find_conflicts(statements_of(addressing), aspects_for(ranking.answer_type, question))
         return Answer(
             question=ranking.question,
@@ -153,6 +161,8 @@ class QA:
             passages=tuple(passages),
             query=ranking.query,
             conflicts=tuple(conflicts),
+            confidence=confidence,
+            unsure=unsure,
         )
 
     def rank(self, question: str, history: Sequence[str] = ()) -> Ranking:

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 # What a reply says when it is not an answer, in the terminal and in the web UI alike.
 NOT_COVERED = "No answer: the articles do not cover this question."
 RELATED_ONLY = "No answer: the articles discuss this, but none of these passages answers it."
+UNSURE = "Closest passages; they may not answer this."
 
 BOLD_ON, BOLD_OFF = "\x1b[1;33m", "\x1b[0m"
 DIM_ON = "\x1b[2m"
@@ -46,13 +47,15 @@ def _shortened(title: str, width: int) -> str:
     return cut.rstrip(" ,;:-") + "…"
 
 
-def _passage(rank: int, passage: Passage, color: bool, width: int) -> str:
+def _passage(rank: int, passage: Passage, color: bool, width: int, marked_answer: bool = True) -> str:
     before = safe(passage.text[: passage.highlight_start])
     marked = safe(passage.highlight)
     after = safe(passage.text[passage.highlight_start + len(passage.highlight) :])
-    # Wrap with placeholder markers so emphasis codes do not count toward the line width.
+    # Wrap with placeholder markers so emphasis codes do not count toward the line width; a passage
+    # that is not an answer gets none: no sentence is drawn as the answer.
+    start, stop = ("\x00", "\x01") if marked_answer else ("", "")
     body = textwrap.fill(
-        f"{before}\x00{marked}\x01{after}", width=width, initial_indent="    ", subsequent_indent="    "
+        f"{before}{start}{marked}{stop}{after}", width=width, initial_indent="    ", subsequent_indent="    "
     )
     on, off = (BOLD_ON, BOLD_OFF) if color else ("**", "**")
     body = body.replace("\x00", on).replace("\x01", off)
@@ -79,8 +82,11 @@ def render_answer(answer: Answer, color: bool = False, width: int = 100) -> str:
             lines.append("Closest passages (not an answer):")
         else:
             lines.append(NOT_COVERED)
+    elif answer.unsure:
+        lines.append(UNSURE)
+    marked = answer.answered and not answer.unsure
     for rank, passage in enumerate(answer.passages, start=1):
-        lines.append(_passage(rank, passage, color, width))
+        lines.append(_passage(rank, passage, color, width, marked))
     return "\n\n".join(lines)
 
 

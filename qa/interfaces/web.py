@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from qa.ingest.cleaning import LIST_ITEM
-from qa.interfaces.render import NOT_COVERED, RELATED_ONLY
+from qa.interfaces.render import NOT_COVERED, RELATED_ONLY, UNSURE
 from qa.models import Answer, Document, Passage
 
 # Characters that Markdown (or the chat's LaTeX) would read as syntax, written as entities so
@@ -94,7 +94,9 @@ def answer_html(answer: Answer, turn: int) -> str:
     `turn` numbers the reply in its chat, so that citation marks link to this reply's own cards.
     """
     out = [f"<div class='qa-reply' data-turn='{turn}'>"]
-    if answer.answered:
+    if answer.answered and answer.unsure:
+        out.append(f"<p class='qa-refusal'>{UNSURE}</p>")
+    elif answer.answered:
         out.append(_lead(answer, turn))
         for conflict in answer.conflicts:
             out.append(f"<div class='qa-conflict'>⚠ {escape(conflict.note)}</div>")
@@ -104,8 +106,9 @@ def answer_html(answer: Answer, turn: int) -> str:
         out.append(f"<p class='qa-refusal'>{NOT_COVERED}</p>")
     if answer.query and answer.query != answer.question:  # a follow-up widened, a slip mended
         out.append(f"<p class='qa-sub qa-searched'>Searched as: {escape(answer.query)}</p>")
+    marked = answer.answered and not answer.unsure
     for rank, passage in enumerate(answer.passages, start=1):
-        out.append(_card(passage, rank, turn, answer.answered))
+        out.append(_card(passage, rank, turn, marked))
     out.append("</div>")
     return "".join(out)
 

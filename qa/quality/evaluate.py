@@ -42,6 +42,7 @@ class QuestionResult(BaseModel):
     claims_found: int
     claims_total: int
     ok: bool
+    unsure: bool = Field(default=False, description="answered, but shown as passages that may not answer it")
 
 
 class Metrics(BaseModel):
@@ -110,6 +111,7 @@ def score(question: EvalQuestion, answer: Answer) -> QuestionResult:
         claims_found=found,
         claims_total=len(question.claims),
         ok=ok,
+        unsure=answer.answered and answer.unsure,
     )
 
 

@@ -45,6 +45,15 @@ def _mrr(r: QuestionResult) -> float | None:
     return None if r.type in UNANSWERABLE else (1.0 / r.rank if r.rank else 0.0)
 
 
+def _unsure(kind: str) -> Callable[[QuestionResult], float | None]:
+    def measure(r: QuestionResult) -> float | None:
+        if kind == "answerable":
+            return None if r.type in UNANSWERABLE else float(r.unsure)
+        return float(r.unsure) if r.type == kind else None
+
+    return measure
+
+
 # name -> per-question value (None: the question does not count for this figure)
 MEASURES: dict[str, Callable[[QuestionResult], float | None]] = {
     "hit_at_1": _hit(1),
@@ -54,8 +63,10 @@ MEASURES: dict[str, Callable[[QuestionResult], float | None]] = {
     "refused_answerable": _refused("answerable"),
     "refused_ontopic": _refused("unanswerable_ontopic"),
     "refused_offtopic": _refused("unanswerable"),
+    "unsure_answerable": _unsure("answerable"),
+    "unsure_ontopic": _unsure("unanswerable_ontopic"),
 }
-LOWER_IS_BETTER = frozenset({"refused_answerable"})
+LOWER_IS_BETTER = frozenset({"refused_answerable", "unsure_answerable"})
 
 
 @dataclass(frozen=True)
