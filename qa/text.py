@@ -7,7 +7,7 @@ import unicodedata
 
 _ABBREVIATIONS = frozenset(
     """mr mrs ms dr prof sir st jr sr inc ltd co corp vs etc e.g i.e u.s u.k u.n
-    jan feb mar apr jun jul aug sep sept oct nov dec no gen gov sen rep rev fig approx""".split()
+    jan feb mar apr jun jul aug sep sept oct nov dec no gen gov sen rep rev fig approx a.m p.m""".split()
 )
 # A sentence ends at . ! or ? (plus closing quotes/brackets) followed by space and a likely start.
 _BOUNDARY = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9])")

@@ -31,6 +31,11 @@ def test_sentence_splitter_keeps_abbreviations_together():
         '"It works," she said.',
         "Then it ended.",
     ]
+    timed = "The strike began at 6 p.m. Eastern time on Monday. Talks resume at 9 a.m. Tuesday."
+    assert [timed[s:e] for s, e in sentence_spans(timed)] == [
+        "The strike began at 6 p.m. Eastern time on Monday.",
+        "Talks resume at 9 a.m. Tuesday.",
+    ]
 
 
 def test_long_sentence_is_cut_to_the_model_window():

@@ -56,6 +56,15 @@ def test_date_line_gives_the_date_and_is_removed():
     assert "min read" not in cleaned.text
 
 
+def test_a_timeline_paragraph_that_opens_with_a_date_is_kept():
+    raw = "Timeline\n\n27 June 2023, shortly after 8 am, police stop a car at the Nanterre junction.\n"
+    cleaned = clean(raw)
+    assert "police stop a car at the Nanterre junction" in cleaned.text
+    stamped = clean("Council news\n\n14 March 2025 · Local politics\n\nThe council met on Tuesday.\n")
+    assert "Local politics" not in stamped.text and "The council met on Tuesday." in stamped.text
+    assert stamped.date == "14 March 2025"
+
+
 def test_blank_line_runs_collapse_to_one_paragraph_break():
     cleaned = clean("First paragraph here.\n\n\n\n\nSecond paragraph here.\n\n\n")
     assert cleaned.text == "First paragraph here.\nSecond paragraph here."

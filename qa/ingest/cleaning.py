@@ -27,6 +27,9 @@ _DATE = re.compile(
     re.IGNORECASE,
 )
 _STAMP_WORDS = r"(?:published|updated|posted)(?: on)?:?\s*"
+# A date line is a stamp ("12 June 2025 · 5 min read"), not prose: "27 June 2023, shortly after 8 am,
+# police stopped the car ..." opens a paragraph of a timeline and stays.
+_DATELINE_WORDS = 10
 _DATELINE = re.compile(rf"^\s*({_STAMP_WORDS})?{_DATE.pattern}\s*([·|•,-].*)?$", re.IGNORECASE)
 # "By the Family Desk. Updated 12 June 2025.": a stamp inside a line that stays (a byline with more).
 _STAMP = re.compile(rf"\b{_STAMP_WORDS}(?P<date>{_DATE.pattern})", re.IGNORECASE)
@@ -128,7 +131,8 @@ def clean(raw: str, markdown: bool = False) -> Cleaned:
     for i, (s, e) in enumerate(lines):
         line = raw[s:e].strip()
         bare = line.strip("*_ ") if markdown else line  # "*Published 14 March 2025*"
-        dateline = _DATELINE.match(bare) or (len(line.split()) <= 10 and _READ_TIME.search(line))
+        short = len(bare.split()) <= _DATELINE_WORDS
+        dateline = (short and _DATELINE.match(bare)) or (len(line.split()) <= 10 and _READ_TIME.search(line))
         byline = _BYLINE.match(bare) if len(bare.split()) <= 8 and not bare.endswith(".") else None
         duplicate = line.lower() in seen and len(line) > 0
         if i in nav or dateline or byline or duplicate:
