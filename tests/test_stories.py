@@ -33,11 +33,28 @@ def test_the_library_is_forty_stories_with_a_lockbox_of_eight():
     assert set(boxed) <= {s.name for s in STORIES}
 
 
-def test_no_story_question_is_one_that_is_scored():
-    scored = {normalize(json.loads(line)["question"]) for p in SCORED if p.exists() for line in p.open()}
+def _asked(question: str, history: list[str] | tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(normalize(q) for q in (*history, question))  # a follow-up is the chat it ends
+
+
+def test_no_story_question_is_one_that_is_scored_or_asked_twice_where_it_counts():
+    scored = set()
+    for path in (p for p in SCORED if p.exists()):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                q = json.loads(line)
+                scored.add(_asked(q["question"], q.get("history", [])))
+    off_topic: dict[tuple[str, ...], str] = {}  # an off-topic question is the same whatever the articles
     for story in STORIES:
+        own: set[tuple[str, ...]] = set()
         for q in story.questions():
-            assert normalize(q.question) not in scored, (story.name, q.question)
+            asked = _asked(q.question, q.history)
+            assert asked not in scored, (story.name, q.question)
+            assert asked not in own, (story.name, q.question)
+            own.add(asked)
+            if q.type == "unanswerable":
+                assert asked not in off_topic, (story.name, off_topic.get(asked), q.question)
+                off_topic[asked] = story.name
 
 
 ARTICLE = """Harbour tunnel opens two years late
