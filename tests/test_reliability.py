@@ -82,7 +82,8 @@ def test_empty_folder_is_a_clear_error(tmp_path):
     with pytest.raises(CorpusError, match="no articles to index"):
         read_corpus(tmp_path / "articles", lambda _: None)
     result = qa_cli("index", "--corpus", str(tmp_path / "articles"), "--index-dir", str(tmp_path / "i"))
-    assert result.returncode == 1 and b"no .txt, .md or .html files" in result.stderr
+    assert result.returncode == 1
+    assert b"no .txt, .md, .html, .pdf, .docx, .epub or .eml files" in result.stderr
     assert b"Traceback" not in result.stderr
 
 

@@ -3,7 +3,7 @@
 Only what the text holds is compared: values are pulled from each passage's answering sentence
 with patterns (administrations and presidents, dates and days, numbers with units, "partially" vs
 "fully"), normalised, and reported when two articles state different values. Nothing is generated;
-the note only quotes the values and names the files.
+the note only quotes the values and names the articles (by outlet where known, else by file).
 """
 
 from __future__ import annotations
@@ -88,6 +88,7 @@ class Statement:
     rank: int
     doc: str
     sentence: str
+    source: str = ""  # how the note names the article: its outlet where known, else its file
 
 
 def find_conflicts(statements: Sequence[Statement], aspects: Sequence[Aspect]) -> list[Conflict]:
@@ -112,7 +113,10 @@ def find_conflicts(statements: Sequence[Statement], aspects: Sequence[Aspect]) -
             ConflictValue(value=v, passages=tuple(s.rank for s in ss), docs=tuple(docs_by_value[v]))
             for v, ss in by_value.items()
         )
-        sides = " vs ".join(f"{v.value} ({', '.join(v.docs)})" for v in stated)
+        source = {s.doc: s.source or s.doc for s in statements}
+        sides = " vs ".join(
+            f"{v.value} ({', '.join(dict.fromkeys(source[d] for d in v.docs))})" for v in stated
+        )
         conflicts.append(
             Conflict(aspect=aspect, values=stated, note=f"Sources differ on {_LABEL[aspect]}: {sides}")
         )
@@ -132,4 +136,7 @@ def aspects_for(answer_type: str | None, question: str) -> list[Aspect]:
 
 
 def statements_of(passages: Sequence[Passage]) -> list[Statement]:
-    return [Statement(rank=i, doc=p.doc, sentence=p.highlight) for i, p in enumerate(passages)]
+    return [
+        Statement(rank=i, doc=p.doc, sentence=p.highlight, source=p.outlet or p.doc)
+        for i, p in enumerate(passages)
+    ]

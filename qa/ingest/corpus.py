@@ -12,13 +12,17 @@ from pathlib import Path
 from qa.checksums import sha256_bytes, sha256_file, sha256_of_modules
 from qa.errors import CorpusError
 from qa.ingest.cleaning import clean, first_sentence
-from qa.models import Document, IndexedFile
+from qa.ingest.formats import READABLE, SUFFIXES, extract
+from qa.models import Document, IndexedFile, Segment
 from qa.progress import Warn
 
-SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
 # A news article is tens of kilobytes; a file past this is a dump or a mistake, and embedding it would
-# take many minutes on a CPU.
+# take many minutes on a CPU. PDF, Word and EPUB files carry pictures and fonts: they get more room.
 MAX_FILE_BYTES = 5 * 1024 * 1024
+MAX_PACKED_BYTES = 50 * 1024 * 1024
+_PACKED = (".pdf", ".docx", ".epub")
+# Past this many files qa does not read, the rest are counted in one line (a saved page's images).
+_UNREAD_NAMED = 5
 # Past this an article is indexed with a warning: at about 240 sentences a second on two cores, it
 # alone takes minutes.
 LARGE_FILE_BYTES = 512 * 1024
@@ -36,14 +40,18 @@ def list_corpus(corpus: Path, warn: Warn | None = None) -> list[CorpusFile]:
     if not corpus.exists():
         raise CorpusError(f"article folder {corpus} does not exist; pass --corpus DIR or set QA_CORPUS")
     if not corpus.is_dir():
-        raise CorpusError(f"{corpus} is not a folder; pass a folder of .txt, .md or .html articles")
+        raise CorpusError(f"{corpus} is not a folder; pass a folder of {READABLE} articles")
     root = corpus.resolve()
     files = []
+    unread: list[str] = []
     for path in sorted(corpus.rglob("*")):
         rel = path.relative_to(corpus)
         if any(part.startswith(".") for part in rel.parts):
             continue
-        if path.suffix.lower() not in SUFFIXES or not path.is_file():
+        if not path.is_file():
+            continue
+        if path.suffix.lower() not in SUFFIXES:
+            unread.append(rel.as_posix())
             continue
         # rglob does not enter linked folders, so only a linked file can lead outside (resolving
         # every path costs a system call per path part: a tenth of a second per 1,000 articles).
@@ -52,6 +60,13 @@ def list_corpus(corpus: Path, warn: Warn | None = None) -> list[CorpusFile]:
                 warn(f"skipped {rel.as_posix()}: it links outside the article folder")
             continue
         files.append(CorpusFile(path=path, name=rel.as_posix()))
+    if warn is not None:
+        for name in unread[:_UNREAD_NAMED]:
+            suffix = Path(name).suffix.lower() or "extensionless"
+            warn(f"skipped {name}: qa does not read {suffix} files, only {READABLE}")
+        if len(unread) > _UNREAD_NAMED:
+            kinds = sorted({Path(n).suffix.lower() or "extensionless" for n in unread[_UNREAD_NAMED:]})
+            warn(f"skipped {len(unread) - _UNREAD_NAMED} more files qa does not read ({', '.join(kinds)})")
     return files
 
 
@@ -65,66 +80,6 @@ def stat_corpus(files: list[CorpusFile]) -> dict[str, tuple[int, int]]:
             continue
         out[f.name] = (st.st_size, st.st_mtime_ns)
     return out
-
-
-def _decode(data: bytes, name: str) -> str:
-    if b"\0" in data[:8192]:
-        raise CorpusError(f"{name}: looks binary, not text")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:
-        text = data.decode("cp1252")
-    except UnicodeDecodeError as exc:
-        raise CorpusError(f"{name}: not UTF-8 or Windows-1252 text") from exc
-    return text
-
-
-@dataclass(frozen=True)
-class HtmlArticle:
-    """What a saved web page yields: its article text and what its metadata states."""
-
-    text: str
-    date: str | None
-    author: str | None
-
-
-def _without_code(html: str) -> str:
-    """The page without <script>, <style>, <noscript> and <template>: their text is never article
-    text, nor part of a title (an <h1> holding a <script>)."""
-    from lxml import etree
-    from lxml import html as lxml_html
-
-    try:
-        tree = lxml_html.document_fromstring(html)
-    except (etree.ParserError, ValueError):
-        return html
-    for element in tree.xpath("//script|//style|//noscript|//template"):
-        element.drop_tree()
-    return lxml_html.tostring(tree, encoding="unicode")
-
-
-def _html_article(html: str, name: str) -> HtmlArticle:
-    try:
-        import trafilatura  # imported only when a corpus has HTML: it is slow to import
-    except ImportError as exc:
-        raise CorpusError(f"{name}: HTML support is not installed ({exc}); run scripts/setup.sh") from exc
-
-    html = _without_code(html)
-    text = trafilatura.extract(html, include_comments=False, include_tables=False, favor_precision=True)
-    if not text or not text.strip():
-        raise CorpusError(f"{name}: no article text found in the HTML")
-    # Not "extensive": it guesses a date from a copyright line ("(c) 2025" -> 2025-01-01).
-    meta = trafilatura.extract_metadata(html, extensive=False)
-    headline = " ".join(meta.title.split()) if meta is not None and meta.title else None
-    if headline and not text.startswith(headline):
-        text = f"{headline}\n{text}"
-    return HtmlArticle(
-        text=text,
-        date=meta.date if meta is not None and meta.date else None,
-        author=meta.author if meta is not None and meta.author else None,
-    )
 
 
 def readable_name(name: str) -> str | None:
@@ -142,9 +97,9 @@ def reader_fingerprint() -> str:
     """Identifies the code that turns a file into a Document (this module, cleaning, text): an index
     made by the same code can hand its documents on for files whose bytes did not change."""
     from qa import text
-    from qa.ingest import cleaning
+    from qa.ingest import cleaning, formats
 
-    return sha256_of_modules((sys.modules[__name__], cleaning, text))
+    return sha256_of_modules((sys.modules[__name__], cleaning, formats, text))
 
 
 KnownDocuments = Mapping[str, tuple[Document, IndexedFile]]
@@ -159,10 +114,12 @@ def read_document(f: CorpusFile, known: KnownDocuments | None = None) -> tuple[D
     is most of an update's time).
     """
     earlier = known.get(f.name) if known is not None else None
+    suffix = f.path.suffix.lower()
+    limit = MAX_PACKED_BYTES if suffix in _PACKED else MAX_FILE_BYTES
     try:
         st = f.path.stat()
-        if st.st_size > MAX_FILE_BYTES:
-            raise CorpusError(f"{f.name}: larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
+        if st.st_size > limit:
+            raise CorpusError(f"{f.name}: larger than {limit // (1024 * 1024)} MB")
         if earlier is not None and (st.st_size, st.st_mtime_ns) == (earlier[1].size, earlier[1].mtime_ns):
             return earlier
         data = f.path.read_bytes()
@@ -172,30 +129,42 @@ def read_document(f: CorpusFile, known: KnownDocuments | None = None) -> tuple[D
     entry = IndexedFile(name=f.name, size=st.st_size, mtime_ns=st.st_mtime_ns, sha256=sha)
     if earlier is not None and earlier[0].sha256 == sha:
         return earlier[0], entry
-    raw = _decode(data, f.name)
-    suffix = f.path.suffix.lower()
-    page = None
-    if suffix in (".html", ".htm"):
-        # Citations of HTML articles point into the extracted text, not the markup.
-        page = _html_article(raw, f.name)
-        raw = page.text
-    cleaned = clean(raw, markdown=suffix in (".md", ".markdown"))
+    # Citations of every format but plain text and Markdown point into the extracted text.
+    page = extract(suffix, data, f.name)
+    cleaned = clean(page.text, markdown=page.markdown)
     if not cleaned.text.strip():
         raise CorpusError(f"{f.name}: no text after cleaning")
     doc = Document(
         name=f.name,
-        title=cleaned.title
+        title=page.title
+        or cleaned.title
         or readable_name(f.name)
         or first_sentence(cleaned.text, cleaned.paragraphs)
         or f.name,
-        date=(page.date if page else None) or cleaned.date,
-        author=(page.author if page else None) or cleaned.author,
+        date=page.date or cleaned.date,
+        author=page.author or cleaned.author,
+        outlet=page.outlet,
+        url=page.url,
         text=cleaned.text,
         segments=cleaned.segments,
         paragraphs=cleaned.paragraphs,
+        pages=_clean_offsets(cleaned.segments, page.page_starts, len(cleaned.text)),
         sha256=sha,
     )
     return doc, entry
+
+
+def _clean_offsets(
+    segments: tuple[Segment, ...], raw_offsets: tuple[int, ...], length: int
+) -> tuple[int, ...]:
+    """Where each raw offset (a page start) lands in the cleaned text: the first kept character at
+    or after it."""
+    out = []
+    for raw in raw_offsets:
+        after = (s.clean_start + max(raw - s.raw_start, 0) for s in segments if s.raw_start + s.length > raw)
+        at = next(after, length)
+        out.append(min(at, length))
+    return tuple(out)
 
 
 def read_corpus(
@@ -224,7 +193,7 @@ def read_corpus(
         docs.append(doc)
         seen.append(entry)
     if not docs:
-        found = f"{len(files)} file(s), none usable" if files else "no .txt, .md or .html files"
+        found = f"{len(files)} file(s), none usable" if files else f"no {READABLE} files"
         raise CorpusError(f"no articles to index in {corpus} ({found})")
     return docs, seen
 

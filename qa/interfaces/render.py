@@ -58,15 +58,21 @@ def _passage(rank: int, passage: Passage, color: bool, width: int, marked_answer
         f"{before}{start}{marked}{stop}{after}", width=width, initial_indent="    ", subsequent_indent="    "
     )
     on, off = (BOLD_ON, BOLD_OFF) if color else ("**", "**")
-    body = body.replace("\x00", on).replace("\x01", off)
     dim, reset = (DIM_ON, BOLD_OFF) if color else ("", "")
-    date = f" · {safe(passage.date)}" if passage.date else ""
-    date += f" · by {safe(passage.author)}" if passage.author else ""
-    head = f"[{rank}] {_shortened(safe(passage.title), width - len(str(rank)) - 3)}"
+    body = body.replace("\x00", on).replace("\x01", off)
+    # Beside the title: who published it and when (the outlet is what "sources differ" is about).
+    about = " · ".join(safe(v) for v in (passage.outlet, passage.date) if v)
+    about = f" · {about}" if about else ""
+    title = _shortened(safe(passage.title), max(width - len(str(rank)) - 3 - len(about), 20))
+    head = f"[{rank}] {title}{dim}{about}{reset}"
+    page = f" · page {passage.page}" if passage.page is not None else ""
+    author = f" · by {safe(passage.author)}" if passage.author else ""
     cite = (
-        f"    {dim}{safe(passage.doc)} · paragraph {passage.paragraph} · "
-        f"chars {passage.start}-{passage.end}{date} · score {passage.score:.2f}{reset}"
+        f"    {dim}{safe(passage.doc)}{page} · paragraph {passage.paragraph} · "
+        f"chars {passage.start}-{passage.end}{author} · score {passage.score:.2f}{reset}"
     )
+    if passage.url:
+        cite += f"\n    {dim}{safe(passage.url)}{reset}"
     return f"{head}\n{cite}\n{body}"
 
 

@@ -65,9 +65,21 @@ def _body(passage: Passage, answered: bool) -> str:
     )
 
 
+def _address(url: str | None) -> str:
+    """The article's address as a link that opens apart from the chat; http(s) only, escaped."""
+    if not url or not url.startswith(("http://", "https://")):
+        return ""
+    return (
+        f" · <a class='qa-url' href='{escape(url)}' target='_blank' rel='noopener noreferrer nofollow'>"
+        f"{escape(url)}</a>"
+    )
+
+
 def _card(passage: Passage, rank: int, turn: int, answered: bool) -> str:
-    date = f" · {escape(passage.date)}" if passage.date else ""
-    date += f" · by {escape(passage.author)}" if passage.author else ""
+    about = " · ".join(escape(v) for v in (passage.outlet, passage.date) if v)
+    about = f"<span class='qa-about'> · {about}</span>" if about else ""
+    page = f" · page {passage.page}" if passage.page is not None else ""
+    author = f" · by {escape(passage.author)}" if passage.author else ""
     relevance = ""
     if answered:
         percent = round(passage.score * 100)
@@ -77,9 +89,10 @@ def _card(passage: Passage, rank: int, turn: int, answered: bool) -> str:
     muted = "" if answered else " qa-muted"
     return (
         f"<div class='qa-card{muted}' id='qa-card-{turn}-{rank}' data-rank='{rank}'>"
-        f"<div class='qa-title'>[{rank}] {escape(passage.title)}</div>"
-        f"<div class='qa-cite-line'><span class='qa-file'>{escape(passage.doc)}</span> · paragraph "
-        f"{passage.paragraph} · chars {passage.start}–{passage.end}{date}{relevance}</div>"
+        f"<div class='qa-title'>[{rank}] {escape(passage.title)}{about}</div>"
+        f"<div class='qa-cite-line'><span class='qa-file'>{escape(passage.doc)}</span>{page} · paragraph "
+        f"{passage.paragraph} · chars {passage.start}–{passage.end}{author}{relevance}"
+        f"{_address(passage.url)}</div>"
         f"<div class='qa-passage'>{_body(passage, answered)}</div>"
         # The chat's sanitiser keeps href but drops data-* attributes: the passage rides in the link.
         f"<a class='qa-open' href='#qa-open?doc={quote(passage.doc, safe='')}&start={passage.start}"
@@ -127,10 +140,16 @@ def article_html(doc: Document, raw_start: int, raw_end: int) -> str:
     end = last + 1 if last is not None else None
     parts = [
         f"<div class='qa-article-body'><div class='qa-article-head'>"
-        f"<div class='qa-article-title'>{escape(doc.title)}</div><span>{escape(doc.name)}</span></div>"
+        f"<div class='qa-article-title'>{escape(doc.title)}</div><span>{escape(doc.name)}</span>"
+        f"{''.join(f' · {escape(v)}' for v in (doc.outlet, doc.date) if v)}{_address(doc.url)}</div>"
     ]
+    page = 0
     for paragraph in doc.paragraphs:
         block_start, block_end = paragraph.start, paragraph.end
+        at = doc.page_at(block_start)
+        if at is not None and at != page:  # a PDF: where each page begins, as the reader's page
+            page = at
+            parts.append(f"<div class='qa-page'>page {page}</div>")
         if start is not None and end is not None and max(start, block_start) < min(end, block_end):
             s, e = max(start, block_start), min(end, block_end)
             body = (
@@ -158,6 +177,9 @@ CSS = """
              -webkit-box-orient: vertical; overflow: hidden; }
 .qa-cite-line { font-size: 0.85em; opacity: 0.75; margin: 2px 0 6px; overflow-wrap: anywhere; }
 .qa-file { overflow-wrap: anywhere; word-break: break-word; }
+.qa-page { font-size: 0.8em; opacity: 0.6; border-top: 1px dashed #d0d7de; margin-top: 6px; }
+.qa-about { font-weight: normal; opacity: 0.75; }
+.qa-url { overflow-wrap: anywhere; word-break: break-all; }
 .qa-bar { display: inline-block; width: 60px; height: 6px; background: #e5e7eb; border-radius: 3px;
           vertical-align: middle; }
 .qa-bar > span { display: block; height: 6px; background: #2f81f7; border-radius: 3px; }

@@ -132,4 +132,7 @@ def make_passage(table: SentenceTable, window: Window, highlight_id: int, score:
         score=round(score, 4),
         date=doc.date,
         author=doc.author,
+        outlet=doc.outlet,
+        url=doc.url,
+        page=doc.page_at(start),
     )

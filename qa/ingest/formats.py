@@ -1,0 +1,414 @@
+"""File formats: turn the bytes of one article file into its text and what the file says about itself.
+
+Plain text and Markdown are the file itself. For every other format the text is extracted, and
+citations point into that extracted text (as for HTML: a PDF has no character offsets of its own).
+Each reader imports its library only when a file of its kind is read: `qa ask` on an up-to-date
+index imports none of them.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass
+
+from qa.errors import CorpusError
+
+TEXT_SUFFIXES = (".txt", ".md", ".markdown")
+HTML_SUFFIXES = (".html", ".htm", ".xhtml")
+SUFFIXES = (*TEXT_SUFFIXES, *HTML_SUFFIXES, ".pdf", ".docx", ".epub", ".eml")
+READABLE = ".txt, .md, .html, .pdf, .docx, .epub or .eml"  # how messages name SUFFIXES
+
+# Where a saved page records the address it was fetched from (written by `qa add`).
+SAVED_FROM = re.compile(r"<!--\s*qa: saved from (?P<url>https?://\S+) at (?P<at>[0-9T:\-+Z.]+)\s*-->")
+
+
+@dataclass(frozen=True)
+class Extracted:
+    """The text of an article file, and what its metadata states (None where it says nothing)."""
+
+    text: str
+    markdown: bool = False
+    title: str | None = None
+    date: str | None = None
+    author: str | None = None
+    outlet: str | None = None
+    url: str | None = None
+    # Offsets into `text` where each page begins, page 1 first (PDF only).
+    page_starts: tuple[int, ...] = ()
+
+
+def extract(suffix: str, data: bytes, name: str) -> Extracted:
+    """Raises CorpusError, saying what is wrong with the file in words a user can act on."""
+    suffix = suffix.lower()
+    if suffix in TEXT_SUFFIXES:
+        return Extracted(text=decode(data, name), markdown=suffix != ".txt")
+    if suffix in HTML_SUFFIXES:
+        return html_article(decode(data, name), name)
+    if suffix == ".pdf":
+        return pdf_article(data, name)
+    if suffix == ".docx":
+        return docx_article(data, name)
+    if suffix == ".epub":
+        return epub_article(data, name)
+    if suffix == ".eml":
+        return eml_article(data, name)
+    raise CorpusError(f"{name}: qa does not read {suffix or 'extensionless'} files")
+
+
+def decode(data: bytes, name: str) -> str:
+    if b"\0" in data[:8192]:
+        raise CorpusError(f"{name}: looks binary, not text")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError as exc:
+        raise CorpusError(f"{name}: not UTF-8 or Windows-1252 text") from exc
+
+
+def _one_line(value: object) -> str | None:
+    text = " ".join(str(value).split()) if value is not None else ""
+    return text or None
+
+
+def _web_address(value: str | None) -> str | None:
+    """An address worth linking to: http(s) only (a page's metadata is untrusted)."""
+    if value and re.match(r"https?://[^\s<>\"']+$", value.strip()):
+        return value.strip()
+    return None
+
+
+# --- HTML ---------------------------------------------------------------------------------------
+
+
+def _without_code(html: str) -> str:
+    """The page without <script>, <style>, <noscript> and <template>: their text is never article
+    text, nor part of a title (an <h1> holding a <script>)."""
+    from lxml import etree
+    from lxml import html as lxml_html
+
+    try:
+        tree = lxml_html.document_fromstring(html)
+    except (etree.ParserError, ValueError):
+        return html
+    for element in tree.xpath("//script|//style|//noscript|//template"):
+        element.drop_tree()
+    return lxml_html.tostring(tree, encoding="unicode")
+
+
+def html_article(html: str, name: str) -> Extracted:
+    try:
+        import trafilatura  # imported only when a corpus has HTML: it is slow to import
+    except ImportError as exc:
+        raise CorpusError(f"{name}: HTML support is not installed ({exc}); run scripts/setup.sh") from exc
+
+    saved = SAVED_FROM.search(html[:2000])
+    html = _without_code(html)
+    text = trafilatura.extract(html, include_comments=False, include_tables=False, favor_precision=True)
+    if not text or not text.strip():
+        raise CorpusError(f"{name}: no article text found in the HTML")
+    # Not "extensive": it guesses a date from a copyright line ("(c) 2025" -> 2025-01-01).
+    meta = trafilatura.extract_metadata(html, extensive=False)
+    headline = _one_line(meta.title) if meta is not None else None
+    if headline and not text.startswith(headline):
+        text = f"{headline}\n{text}"
+    url = _web_address(meta.url) if meta is not None else None
+    return Extracted(
+        text=text,
+        title=headline,
+        date=meta.date if meta is not None and meta.date else None,
+        author=_one_line(meta.author) if meta is not None else None,
+        outlet=_one_line(meta.sitename) if meta is not None else None,
+        # The address it was saved from (by `qa add`) before the one the page claims for itself.
+        url=(_web_address(saved.group("url")) if saved else None) or url,
+    )
+
+
+# --- PDF ----------------------------------------------------------------------------------------
+
+# A page's top and bottom margins, as a share of its height: where running headers, footers and
+# page numbers sit.
+_MARGIN = 0.1
+_PAGE_NUMBER = re.compile(r"(?i)^[-–—\s]*(page\s+)?\d{1,4}(\s*(/|of)\s*\d{1,4})?[-–—\s]*$")
+_SENTENCE_END = re.compile(r"[.!?:;\"'”’)]$")
+
+
+def _pdf_date(value: object) -> str | None:
+    """ "D:20250314093000+01'00'" -> "2025-03-14"."""
+    if isinstance(value, bytes):
+        value = value.decode("latin-1", "replace")
+    found = re.match(r"(?:D:)?(\d{4})(\d{2})(\d{2})", str(value or ""))
+    return f"{found.group(1)}-{found.group(2)}-{found.group(3)}" if found else None
+
+
+def _pdf_string(value: object) -> str | None:
+    if isinstance(value, bytes):
+        from pdfminer.utils import decode_text
+
+        value = decode_text(value)
+    return _one_line(value) if isinstance(value, str) else None
+
+
+def _box_paragraphs(lines: list[tuple[str, float]], width: float) -> list[str]:
+    """The lines of one text box as paragraphs: a line that ends a sentence well short of the box's
+    right edge ends its paragraph; words hyphenated across a line break are joined again."""
+    paragraphs: list[str] = []
+    current = ""
+    for i, (line, line_width) in enumerate(lines):
+        line = " ".join(line.split())
+        if not line:
+            continue
+        if not current:
+            current = line
+        elif re.search(r"[A-Za-z]-$", current) and line[:1].isalpha():
+            # "recov-" + "ery" -> "recovery"; before a capital the hyphen is the word's own ("Franco-German").
+            current = (current[:-1] if line[:1].islower() else current) + line
+        else:
+            current = f"{current} {line}"
+        last = i == len(lines) - 1
+        if not last and _SENTENCE_END.search(line) and line_width < 0.8 * width:
+            paragraphs.append(current)
+            current = ""
+    if current:
+        paragraphs.append(current)
+    return paragraphs
+
+
+def _margin_key(text: str) -> str:
+    return re.sub(r"\d+", "#", " ".join(text.lower().split()))
+
+
+def pdf_article(data: bytes, name: str) -> Extracted:
+    try:
+        from collections import Counter
+
+        from pdfminer.converter import PDFPageAggregator
+        from pdfminer.layout import LAParams, LTTextContainer, LTTextLine
+        from pdfminer.pdfdocument import PDFDocument, PDFEncryptionError, PDFPasswordIncorrect
+        from pdfminer.pdfinterp import PDFPageInterpreter, PDFResourceManager
+        from pdfminer.pdfpage import PDFPage
+        from pdfminer.pdfparser import PDFParser, PDFSyntaxError
+        from pdfminer.psparser import PSException
+    except ImportError as exc:
+        raise CorpusError(f"{name}: PDF support is not installed ({exc}); run scripts/setup.sh") from exc
+
+    # Each page as (box top, box bottom, page height, paragraphs) in reading order.
+    pages: list[list[tuple[float, float, float, list[str]]]] = []
+    try:
+        parser = PDFParser(io.BytesIO(data))
+        document = PDFDocument(parser)
+        if not document.is_extractable:
+            raise CorpusError(f"{name}: the PDF forbids text extraction")
+        info = document.info[0] if document.info else {}
+        resources = PDFResourceManager()
+        device = PDFPageAggregator(resources, laparams=LAParams())
+        interpreter = PDFPageInterpreter(resources, device)
+        for page in PDFPage.create_pages(document):
+            interpreter.process_page(page)
+            layout = device.get_result()
+            height = float(layout.height) or 1.0
+            boxes = []
+            for element in layout:
+                if not isinstance(element, LTTextContainer):
+                    continue
+                lines = [
+                    (line.get_text(), float(line.width)) for line in element if isinstance(line, LTTextLine)
+                ]
+                paragraphs = _box_paragraphs(lines, float(element.width))
+                if paragraphs:
+                    boxes.append((float(element.y1), float(element.y0), height, paragraphs))
+            pages.append(boxes)
+    except (PDFPasswordIncorrect, PDFEncryptionError):
+        raise CorpusError(f"{name}: the PDF is encrypted; save an unlocked copy to index it") from None
+    except CorpusError:
+        raise
+    except (PDFSyntaxError, PSException, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise CorpusError(f"{name}: the PDF is damaged or not a PDF ({type(exc).__name__})") from None
+    if not any(pages):
+        raise CorpusError(f"{name}: the PDF has no text layer (a scan?); it needs OCR first")
+
+    # Running headers and footers: the same words (numbers aside) in a page margin on most pages.
+    def in_margin(top: float, bottom: float, height: float) -> bool:
+        return bottom >= height * (1 - _MARGIN) or top <= height * _MARGIN
+
+    repeated = Counter(
+        key
+        for boxes in pages
+        for key in {_margin_key(" ".join(p)) for top, bottom, h, p in boxes if in_margin(top, bottom, h)}
+    )
+    running = {key for key, count in repeated.items() if len(pages) >= 2 and count >= max(2, len(pages) / 2)}
+
+    text = ""
+    starts: list[int] = []
+    for boxes in pages:
+        kept = [
+            paragraph
+            for top, bottom, h, paragraphs in boxes
+            if not (in_margin(top, bottom, h) and _margin_key(" ".join(paragraphs)) in running)
+            for paragraph in paragraphs
+            if not (in_margin(top, bottom, h) and _PAGE_NUMBER.match(paragraph))
+        ]
+        starts.append(len(text) + (2 if text else 0))
+        for i, paragraph in enumerate(kept):
+            # A paragraph that runs on over the page break is one paragraph, as the reader saw it.
+            runs_on = i == 0 and text and not _SENTENCE_END.search(text) and paragraph[:1].islower()
+            if not text:
+                text = paragraph
+            elif runs_on:
+                starts[-1] = len(text) + 1
+                text = f"{text} {paragraph}"
+            else:
+                text = f"{text}\n\n{paragraph}"
+    if not text.strip():
+        raise CorpusError(f"{name}: the PDF has no text layer (a scan?); it needs OCR first")
+    return Extracted(
+        text=text,
+        title=_pdf_string(info.get("Title")),
+        date=_pdf_date(info.get("CreationDate")),
+        author=_pdf_string(info.get("Author")),
+        outlet=_pdf_string(info.get("Company")) or _pdf_string(info.get("Publisher")),
+        page_starts=tuple(min(s, len(text)) for s in starts),
+    )
+
+
+# --- Word ---------------------------------------------------------------------------------------
+
+
+def docx_article(data: bytes, name: str) -> Extracted:
+    import zipfile
+
+    try:
+        import docx
+        from docx.opc.exceptions import PackageNotFoundError
+    except ImportError as exc:
+        raise CorpusError(f"{name}: Word support is not installed ({exc}); run scripts/setup.sh") from exc
+    try:
+        document = docx.Document(io.BytesIO(data))
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        raise CorpusError(f"{name}: the Word file is damaged or not a .docx ({type(exc).__name__})") from None
+    paragraphs = [" ".join(p.text.split()) for p in document.paragraphs]
+    text = "\n\n".join(p for p in paragraphs if p)
+    if not text:
+        raise CorpusError(f"{name}: the Word file holds no text")
+    props = document.core_properties
+    created = props.created.date().isoformat() if props.created else None
+    return Extracted(
+        text=text,
+        title=_one_line(props.title),
+        date=created,
+        author=_one_line(props.author),
+        url=_web_address(props.identifier),
+    )
+
+
+# --- EPUB ---------------------------------------------------------------------------------------
+
+_BLOCKS = ("p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "dd", "dt")
+
+
+def _xhtml_paragraphs(data: bytes) -> list[str]:
+    """The block texts of one EPUB chapter in order. A chapter is clean XHTML without site chrome,
+    so its blocks are taken as they are instead of through the web-article extractor, which would
+    drop short chapters as boilerplate."""
+    from lxml import etree
+    from lxml import html as lxml_html
+
+    try:
+        tree = lxml_html.document_fromstring(data)
+    except (etree.ParserError, ValueError):
+        return []
+    for element in tree.xpath("//script|//style|//nav|//head"):
+        element.drop_tree()
+    out = []
+    for element in tree.iter(*_BLOCKS):
+        if any(child.tag in _BLOCKS for child in element.iterdescendants()):
+            continue  # a <li> holding <p>s: its paragraphs are taken one by one
+        text = " ".join(element.text_content().split())
+        if text:
+            out.append(text)
+    return out
+
+
+def epub_article(data: bytes, name: str) -> Extracted:
+    import zipfile
+
+    from lxml import etree
+
+    damaged = f"{name}: the EPUB is damaged or not an EPUB"
+    try:
+        book = zipfile.ZipFile(io.BytesIO(data))
+        container = etree.fromstring(book.read("META-INF/container.xml"))
+        root_path = container.xpath("//*[local-name()='rootfile']/@full-path")[0]
+        opf = etree.fromstring(book.read(root_path))
+        base = root_path.rsplit("/", 1)[0] + "/" if "/" in root_path else ""
+        items = {
+            item.get("id"): item.get("href")
+            for item in opf.xpath("//*[local-name()='manifest']/*[local-name()='item']")
+        }
+        spine = [items[ref.get("idref")] for ref in opf.xpath("//*[local-name()='itemref']")]
+        if any(info.flag_bits & 0x1 for info in book.infolist()):
+            raise CorpusError(f"{name}: the EPUB is encrypted; qa cannot read it")
+        paragraphs = [p for href in spine for p in _xhtml_paragraphs(book.read(base + href))]
+    except CorpusError:
+        raise
+    except (zipfile.BadZipFile, KeyError, IndexError, etree.XMLSyntaxError, ValueError, OSError):
+        raise CorpusError(damaged) from None
+
+    def meta(field: str) -> str | None:
+        found = opf.xpath(f"//*[local-name()='metadata']/*[local-name()='{field}']")
+        return _one_line(found[0].text) if found and found[0].text else None
+
+    if not paragraphs:
+        raise CorpusError(f"{name}: the EPUB holds no text")
+    return Extracted(
+        text="\n\n".join(paragraphs),
+        title=meta("title"),
+        date=(meta("date") or "")[:10] or None,
+        author=meta("creator"),
+        outlet=meta("publisher"),
+        url=_web_address(meta("source")) or _web_address(meta("identifier")),
+    )
+
+
+# --- E-mail -------------------------------------------------------------------------------------
+
+
+def eml_article(data: bytes, name: str) -> Extracted:
+    """A saved e-mail (a newsletter): its text part, or its HTML part through the HTML path."""
+    from email import policy
+    from email.parser import BytesParser
+    from email.utils import parseaddr, parsedate_to_datetime
+
+    try:
+        message = BytesParser(policy=policy.default).parsebytes(data)
+        body = message.get_body(preferencelist=("plain", "html"))
+        content = body.get_content() if body is not None else None
+    except (LookupError, ValueError, TypeError, AttributeError):
+        raise CorpusError(f"{name}: the e-mail cannot be read (damaged or in an unknown encoding)") from None
+    if body is None or not isinstance(content, str) or not content.strip():
+        raise CorpusError(f"{name}: the e-mail has no text part")
+    if body.get_content_type() == "text/html":
+        page = html_article(content, name)
+        text = page.text
+    else:
+        text = content.replace("\r\n", "\n")
+    subject = _one_line(message.get("subject"))
+    if subject and not text.lstrip().startswith(subject):
+        text = f"{subject}\n\n{text}"
+    date = None
+    try:
+        if message.get("date"):
+            date = parsedate_to_datetime(str(message["date"])).date().isoformat()
+    except (TypeError, ValueError):
+        date = None
+    sender, address = parseaddr(str(message.get("from", "")))
+    return Extracted(
+        text=text,
+        title=subject,
+        date=date,
+        outlet=_one_line(sender) or _one_line(address),
+        url=_web_address(str(message.get("list-archive", "")).strip("<>")),
+    )
