@@ -241,3 +241,46 @@ def test_browser_hostile_article_text_runs_nothing(hostile_url):
     finally:
         browser.close()
         manager.stop()
+
+
+@pytest.fixture  # one app per test: each adds the same article to a folder of its own
+def adding_url(tmp_path_factory) -> Iterator[tuple[str, str]]:
+    from tests.local_site import local_site
+
+    corpus = tmp_path_factory.mktemp("adding")
+    shutil.copy(SEEDS / "004_85bf35164d9416cf.txt", corpus)
+    with local_site() as site:
+        for url in _start(corpus, tmp_path_factory.mktemp("adding-index")):
+            yield url, site
+
+
+@needs_browser
+@pytest.mark.parametrize("size", ["desktop", "phone"])
+def test_browser_an_article_added_by_its_address_is_answered_from_at_once(adding_url, size):
+    url, site = adding_url
+    manager, browser = _browser()
+    try:
+        page = browser.new_page(viewport=VIEWPORTS[size])
+        page.goto(url)
+        page.wait_for_selector("#qa-question textarea", timeout=60_000)
+        page.locator("#qa-add").get_by_text("Add an article by its address").click()
+        # A page that is not an article is refused in one line, and the address stays to be mended.
+        page.fill("#qa-add-url textarea", f"{site}/data.json")
+        page.click("#qa-add-go")
+        status = page.locator("#qa-add-status .qa-refusal")
+        status.wait_for(timeout=60_000)
+        assert "not a web page" in status.inner_text()
+        page.fill("#qa-add-url textarea", f"{site}/night-trams.html")
+        page.click("#qa-add-go")
+        page.locator("#qa-add-status .qa-sub").wait_for(timeout=120_000)
+        assert "Valley Courier" in page.inner_text("#qa-add-status")
+        reply = _ask(page, "What will the overnight trams cost each year?")
+        card = reply.locator(".qa-card").first
+        assert "1.8 million a year" in card.locator("mark.qa-highlight").inner_text()
+        assert "Valley Courier · 2025-05-09" in card.locator(".qa-title").inner_text()
+        assert card.locator("a.qa-url").get_attribute("href") == f"{site}/night-trams.html"
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"ui-added-{size}.png"))
+    finally:
+        browser.close()
+        manager.stop()

@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     import faiss
 
     from qa.index.warmup import EncoderWarmup
+    from qa.ingest.web_pages import SavedPage
 
 EMBED_BATCH = 16  # texts per onnxruntime call: 165 texts/s against 158 at 32 and 125 at 64 (bench/build.py)
 
@@ -486,3 +487,37 @@ def open_index(settings: Settings, warn: Warn, warmup: EncoderWarmup | None = No
             reason = exc.problem
     warn(f"{'building' if build is None else 'updating'} the index ({reason})")
     return _build(settings, warn, progress=True, only_if_needed=True, full=False)[2]
+
+
+@dataclass(frozen=True)
+class Added:
+    """What `add_articles` did: the pages saved, the addresses that failed and why."""
+
+    saved: tuple[SavedPage, ...]
+    failed: tuple[str, ...]  # one line each, naming the address
+    manifest: Manifest | None  # the updated index; None when nothing was saved
+
+
+def add_articles(
+    settings: Settings,
+    urls: list[str],
+    warn: Warn = to_stderr,
+    progress: bool = True,
+    public_only: bool = False,
+) -> Added:
+    """Fetch each web page, save the articles among them into the corpus folder, then update the
+    index (only the new articles are embedded). A page that fails leaves the folder as it was.
+    `public_only` refuses addresses on this machine or its private network (a UI served to others)."""
+    from qa.ingest.web_pages import FetchError, fetch_page, save_page
+
+    list_corpus(settings.corpus)  # the folder must exist: a clear error before any fetch
+    saved, failed = [], []
+    for url in urls:
+        try:
+            page = save_page(settings.corpus, fetch_page(url, public_only=public_only))
+        except FetchError as exc:
+            failed.append(str(exc))
+            continue
+        saved.append(page)
+    manifest = build_index(settings, warn=warn, progress=progress)[0] if saved else None
+    return Added(saved=tuple(saved), failed=tuple(failed), manifest=manifest)

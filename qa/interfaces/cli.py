@@ -121,6 +121,16 @@ def _parser() -> argparse.ArgumentParser:
     )
     paths(index)
 
+    add = commands.add_parser(
+        "add",
+        help="add web pages to the articles by their addresses",
+        description="Fetch each page (http or https), keep it when it holds an article, save it into "
+        "the article folder under a name made from its headline (its address and fetch time recorded "
+        "in the file), and update the index. A page that fails is named and nothing of it is saved.",
+    )
+    add.add_argument("urls", nargs="+", metavar="URL", help="the page's address")
+    paths(add)
+
     evaluate = commands.add_parser(
         "eval",
         help="measure answer quality on a file of questions",
@@ -215,6 +225,24 @@ def _index(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add(args: argparse.Namespace) -> int:
+    from qa.index.build import add_articles
+    from qa.interfaces.render import safe
+
+    settings = _settings(args)
+    added = add_articles(settings, args.urls, warn=_warn)
+    for problem in added.failed:
+        _warn(f"error: {problem}")
+    for page in added.saved:
+        about = " · ".join(safe(v) for v in (page.article.outlet, page.article.date) if v)
+        title = safe(page.article.title or page.url)
+        print(f"added {safe(page.path.name)}: {title}{f' ({about})' if about else ''}")
+    if added.manifest is not None:
+        articles = sum(1 for f in added.manifest.corpus if f.sha256)
+        print(f"indexed {added.manifest.sentences} sentences from {articles} articles")
+    return 1 if added.failed else 0
+
+
 def _eval(args: argparse.Namespace) -> int:
     from qa.answer.engine import QA
     from qa.interfaces.render import render_report
@@ -239,7 +267,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     onnxruntime is imported: idle OpenMP workers then sleep between questions instead of spinning."""
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     args = _parser().parse_args(argv)
-    handler = {"ask": _ask, "index": _index, "eval": _eval, "serve": _serve}[args.command]
+    handler = {"ask": _ask, "index": _index, "add": _add, "eval": _eval, "serve": _serve}[args.command]
     try:
         return handler(args)
     except QAError as exc:

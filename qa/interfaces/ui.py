@@ -28,17 +28,19 @@ def corpus_examples(documents: Sequence[Document], limit: int = 3) -> list[str]:
     return [h for h in dict.fromkeys(headlines) if len(h) <= 120][:limit]
 
 
-def build_app(engine: QA) -> Any:
-    """The Blocks app for one loaded index. Nothing is global: the engine is passed in."""
+def build_app(engine: QA, local_only: bool = True) -> Any:
+    """The Blocks app for one loaded index. Nothing is global: the engine is passed in. When the app
+    is served beyond this machine (`local_only` False), adding a page refuses private addresses."""
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     import gradio as gr
 
-    documents = {d.name: d for d in engine.documents}
+    # The one engine of this app; `add_page` replaces it with one that holds the added article.
+    loaded = _Loaded(engine, public_only=not local_only)
 
     def ask(question: str, history: list[str]) -> dict:
         """Answer a question, given the chat's earlier questions (oldest first): `qa ask --json`'s object."""
         try:
-            answer = engine.ask(question, history)
+            answer = loaded.engine.ask(question, history)
         except QAError as exc:
             # One log line per refused call; the client gets the message, not a traceback.
             print(f"qa: api /ask refused: {exc}", file=sys.stderr, flush=True)
@@ -54,7 +56,7 @@ def build_app(engine: QA) -> Any:
             return "", chat, chat, asked
         chat.append({"role": "user", "content": escape(question)})
         try:
-            answer = engine.ask(question, asked)
+            answer = loaded.engine.ask(question, asked)
             reply = answer_html(answer, turn=len(asked) + 1)
             asked = [*asked, question]
         except QAError as exc:
@@ -66,11 +68,19 @@ def build_app(engine: QA) -> Any:
         """The article a card cites, with the cited span marked: fetched only when asked for."""
         try:
             wanted = json.loads(request)
-            doc = documents[str(wanted["doc"])]
+            doc = loaded.documents[str(wanted["doc"])]
             return article_html(doc, int(wanted["start"]), int(wanted["end"]))
         except (ValueError, KeyError, TypeError):
             return "<p class='qa-refusal'>That article is not in this index.</p>"
 
+    def add_page(address: str) -> tuple[str, str]:
+        """Fetch a page by its address, save it, update the index and answer from it at once."""
+        if not address or not address.strip():
+            return address, ""
+        message, keep = loaded.add(address.strip())
+        return ("" if not keep else address), message
+
+    documents = loaded.documents
     examples = corpus_examples(engine.documents)
     with gr.Blocks(title="qa — cited answers from the articles", analytics_enabled=False) as app:
         gr.Markdown(
@@ -106,6 +116,15 @@ def build_app(engine: QA) -> Any:
             clear = gr.Button("New chat", scale=1, min_width=60, elem_id="qa-clear")
         if examples:
             gr.Examples(examples, inputs=box, label="From these articles")
+        with gr.Accordion("Add an article by its address", open=False, elem_id="qa-add"):
+            with gr.Row(equal_height=True):
+                address = gr.Textbox(
+                    placeholder="https://…", show_label=False, scale=8, elem_id="qa-add-url", lines=1
+                )
+                add = gr.Button("Add", scale=1, min_width=60, elem_id="qa-add-go")
+            added = gr.HTML(elem_id="qa-add-status")
+        address.submit(add_page, address, [address, added], api_visibility="private")
+        add.click(add_page, address, [address, added], api_visibility="private")
         article = gr.HTML(elem_id="qa-article")
         request = gr.Textbox(elem_id="qa-article-request", elem_classes=["qa-hidden"], show_label=False)
         fetch = gr.Button("open", elem_id="qa-article-go", elem_classes=["qa-hidden"])
@@ -119,8 +138,44 @@ def build_app(engine: QA) -> Any:
     return app
 
 
+_LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+class _Loaded:
+    """The engine a running app answers with, replaced when an article is added."""
+
+    def __init__(self, engine: QA, public_only: bool) -> None:
+        self.engine = engine
+        self.public_only = public_only
+        self.documents = {d.name: d for d in engine.documents}
+
+    def add(self, address: str) -> tuple[str, bool]:
+        """A status line for the page (escaped HTML), and whether the address should stay in the box."""
+        from qa.index.build import add_articles
+
+        settings = self.engine.settings
+        try:
+            added = add_articles(
+                settings, [address], warn=lambda message: None, progress=False, public_only=self.public_only
+            )
+        except QAError as exc:
+            return f"<p class='qa-refusal'>{escape(str(exc))}</p>", True
+        if added.failed:
+            return f"<p class='qa-refusal'>{escape(added.failed[0])}</p>", True
+        page = added.saved[0]
+        self.engine = QA.open(settings, warn=lambda message: None)
+        self.documents = {d.name: d for d in self.engine.documents}
+        about = " · ".join(escape(v) for v in (page.article.outlet, page.article.date) if v)
+        return (
+            f"<p class='qa-sub'>Added <b>{escape(page.article.title or page.url)}</b>"
+            f"{f' ({about})' if about else ''} as {escape(page.path.name)}; "
+            f"{len(self.documents)} articles can now be asked about.</p>",
+            False,
+        )
+
+
 def warn_if_exposed(host: str) -> None:
-    if host not in ("127.0.0.1", "localhost", "::1"):
+    if host not in _LOOPBACK:
         print(
             f"qa: warning: serving on {host}: anyone who can reach this machine can use the UI",
             file=sys.stderr,
@@ -132,7 +187,7 @@ def serve(engine: QA, host: str, port: int, share: bool = False) -> None:
     import gradio as gr
 
     warn_if_exposed(host)
-    app = build_app(engine)
+    app = build_app(engine, local_only=host in _LOOPBACK)
     app.queue(default_concurrency_limit=4, max_size=256)
     app.launch(
         server_name=host,

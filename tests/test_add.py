@@ -1,0 +1,97 @@
+"""`qa add URL` against a local web server on 127.0.0.1 (never the internet)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+
+import pytest
+
+from qa.ingest import web_pages
+from tests.conftest import ROOT, SEEDS
+from tests.local_site import local_site
+
+
+@pytest.fixture(scope="module")
+def site() -> Iterator[str]:
+    with local_site() as url:
+        yield url
+
+
+def qa(*args: str, corpus, index_dir) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "qa", *args, "--corpus", str(corpus), "--index-dir", str(index_dir)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+    )
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory: pytest.TempPathFactory):
+    root = tmp_path_factory.mktemp("add")
+    corpus = root / "articles"
+    shutil.copytree(SEEDS, corpus)
+    built = qa("index", corpus=corpus, index_dir=root / "index")
+    assert built.returncode == 0, built.stderr
+    return corpus, root / "index"
+
+
+def _listing(corpus) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(corpus.iterdir())}
+
+
+@pytest.mark.parametrize(
+    ("path", "says"),
+    [
+        ("/gone.html", "404"),
+        ("/data.json", "not a web page (application/json)"),
+        ("/huge.html", "larger than 5 MB"),
+        ("/huge-unsized.html", "larger than 5 MB"),
+        ("/front.html", "not an article"),
+        ("/to-file.html", "not a web address"),
+    ],
+)
+def test_a_page_that_is_not_an_article_gets_one_line_and_leaves_the_folder_as_it_was(
+    site, folder, path, says
+):
+    corpus, index_dir = folder
+    before = _listing(corpus)
+    result = qa("add", f"{site}{path}", corpus=corpus, index_dir=index_dir)
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and says in lines[0] and path in lines[0], result.stderr
+    assert _listing(corpus) == before
+
+
+def test_an_added_page_is_answered_from_at_once_with_its_outlet_and_address(site, folder):
+    corpus, index_dir = folder
+    added = qa("add", f"{site}/moved.html", corpus=corpus, index_dir=index_dir)
+    assert added.returncode == 0, added.stderr
+    assert "added night-trams-return-to-the-eastline-after-six-years.html" in added.stdout
+    assert "Valley Courier" in added.stdout
+    saved = corpus / "night-trams-return-to-the-eastline-after-six-years.html"
+    assert saved.read_text().startswith(f"<!-- qa: saved from {site}/night-trams.html at ")
+    answer = qa(
+        "ask", "What will the overnight trams cost each year?", "-k", "1", corpus=corpus, index_dir=index_dir
+    )
+    assert answer.returncode == 0, answer.stderr
+    assert "1.8 million a year" in answer.stdout and saved.name in answer.stdout
+    assert "Valley Courier · 2025-05-09" in answer.stdout and f"{site}/night-trams.html" in answer.stdout
+    again = qa("add", f"{site}/night-trams.html", corpus=corpus, index_dir=index_dir)
+    assert again.returncode == 1 and "already in the folder" in again.stderr
+
+
+def test_only_web_addresses_are_fetched():
+    for address in ("file:///etc/passwd", "ftp://example.org/a", "night-trams.html", "http://"):
+        with pytest.raises(web_pages.FetchError, match="not a web address"):
+            web_pages.check_address(address)
+
+
+def test_a_ui_served_to_others_does_not_fetch_local_addresses(site):
+    with pytest.raises(web_pages.FetchError, match="private or local address"):
+        web_pages.fetch_page(f"{site}/night-trams.html", public_only=True)
+    assert "Valley Courier" in web_pages.fetch_page(f"{site}/night-trams.html").html
