@@ -50,3 +50,17 @@ def test_aspects_follow_the_question():
     assert aspects_for("date", "When was it announced?") == ["when"]
     assert aspects_for(None, "Was the ban lifted fully or partly?") == ["extent"]
     assert aspects_for(None, "What is constitutional AI?") == []
+
+
+def test_the_sides_are_named_by_outlet_where_it_is_known():
+    found = find_conflicts(
+        [
+            Statement(
+                0, "wire.html", "The Trump administration has partially lifted the ban.", "Global Wire"
+            ),
+            Statement(1, "b.txt", "President Joe Biden's administration lifted it."),
+        ],
+        ["who"],
+    )
+    assert found[0].note.endswith("Trump administration (Global Wire) vs Biden administration (b.txt)")
+    assert found[0].values[0].docs == ("wire.html",)  # the JSON still names the file
