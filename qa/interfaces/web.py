@@ -77,7 +77,7 @@ def _address(url: str | None) -> str:
 
 def _card(passage: Passage, rank: int, turn: int, answered: bool) -> str:
     about = " · ".join(escape(v) for v in (passage.outlet, passage.date) if v)
-    about = f"<span class='qa-about'> · {about}</span>" if about else ""
+    about = f"<span class='qa-about'>{about}</span>" if about else ""
     page = f" · page {passage.page}" if passage.page is not None else ""
     author = f" · by {escape(passage.author)}" if passage.author else ""
     relevance = ""
@@ -89,7 +89,8 @@ def _card(passage: Passage, rank: int, turn: int, answered: bool) -> str:
     muted = "" if answered else " qa-muted"
     return (
         f"<div class='qa-card{muted}' id='qa-card-{turn}-{rank}' data-rank='{rank}'>"
-        f"<div class='qa-title'>[{rank}] {escape(passage.title)}{about}</div>"
+        # Outlet and date beside the title, or under it when the title fills the line: never cut off.
+        f"<div class='qa-head'><div class='qa-title'>[{rank}] {escape(passage.title)}</div>{about}</div>"
         f"<div class='qa-cite-line'><span class='qa-file'>{escape(passage.doc)}</span>{page} · paragraph "
         f"{passage.paragraph} · chars {passage.start}–{passage.end}{author}{relevance}"
         f"{_address(passage.url)}</div>"
@@ -174,11 +175,13 @@ CSS = """
 .qa-card { border: 1px solid #d0d7de; border-radius: 8px; padding: 8px 10px; margin: 8px 0; }
 .qa-card.qa-muted { opacity: 0.78; border-style: dashed; background: transparent; }
 .qa-title { font-weight: 600; overflow-wrap: anywhere; display: -webkit-box; -webkit-line-clamp: 2;
+             flex: 0 1 auto; min-width: 0;
              -webkit-box-orient: vertical; overflow: hidden; }
 .qa-cite-line { font-size: 0.85em; opacity: 0.75; margin: 2px 0 6px; overflow-wrap: anywhere; }
 .qa-file { overflow-wrap: anywhere; word-break: break-word; }
 .qa-page { font-size: 0.8em; opacity: 0.6; border-top: 1px dashed #d0d7de; margin-top: 6px; }
-.qa-about { font-weight: normal; opacity: 0.75; }
+.qa-head { display: flex; flex-wrap: wrap; align-items: baseline; column-gap: 0.5em; }
+.qa-about { font-weight: normal; opacity: 0.75; white-space: nowrap; }
 .qa-url { overflow-wrap: anywhere; word-break: break-all; }
 .qa-bar { display: inline-block; width: 60px; height: 6px; background: #e5e7eb; border-radius: 3px;
           vertical-align: middle; }
