@@ -33,7 +33,7 @@ from qa.index.entities import load_pipeline, tag_sentences
 from qa.index.lexical import LexicalIndex
 from qa.index.table import DOC
 from qa.ingest.chunking import chunker_fingerprint, embedding_texts, split_sentences
-from qa.ingest.corpus import corpus_changed, list_corpus, read_corpus, reader_fingerprint
+from qa.ingest.corpus import check_folder, corpus_changed, read_corpus, reader_fingerprint
 from qa.models import Document, Manifest, Sentence
 from qa.progress import Progress, Warn, to_stderr
 
@@ -449,7 +449,7 @@ def stale_reason(settings: Settings, manifest: Manifest) -> str | None:
     Raises CorpusError when the article folder is missing: an index of other articles never answers.
     """
     if manifest.corpus_path != str(settings.corpus.resolve()):
-        list_corpus(settings.corpus)  # a clear error first when the folder is not there at all
+        check_folder(settings.corpus)  # a clear error first when the folder is not there at all
         return f"it was built for another folder ({manifest.corpus_path})"
     if manifest.max_tokens != settings.max_tokens or manifest.embed_context != settings.embed_context:
         return "chunking settings changed"
@@ -510,7 +510,7 @@ def add_articles(
     `public_only` refuses addresses on this machine or its private network (a UI served to others)."""
     from qa.ingest.web_pages import FetchError, fetch_page, save_page
 
-    list_corpus(settings.corpus)  # the folder must exist: a clear error before any fetch
+    check_folder(settings.corpus)  # a clear error before any fetch
     saved, failed = [], []
     for url in urls:
         try:

@@ -34,13 +34,18 @@ class CorpusFile:
     name: str
 
 
-def list_corpus(corpus: Path, warn: Warn | None = None) -> list[CorpusFile]:
-    """Article files of the folder (recursively), sorted by name; hidden files skipped, and so are
-    links that lead outside the folder (a link to /etc/passwd is not an article)."""
+def check_folder(corpus: Path) -> None:
+    """Raise CorpusError unless `corpus` is a folder (the article folder must exist to be used)."""
     if not corpus.exists():
         raise CorpusError(f"article folder {corpus} does not exist; pass --corpus DIR or set QA_CORPUS")
     if not corpus.is_dir():
         raise CorpusError(f"{corpus} is not a folder; pass a folder of {READABLE} articles")
+
+
+def list_corpus(corpus: Path, warn: Warn | None = None) -> list[CorpusFile]:
+    """Article files of the folder (recursively), sorted by name; hidden files skipped, and so are
+    links that lead outside the folder (a link to /etc/passwd is not an article)."""
+    check_folder(corpus)
     root = corpus.resolve()
     files = []
     unread: list[str] = []

@@ -227,14 +227,14 @@ def _index(args: argparse.Namespace) -> int:
 
 def _add(args: argparse.Namespace) -> int:
     from qa.index.build import add_articles
-    from qa.interfaces.render import safe
+    from qa.interfaces.render import outlet_and_date, safe
 
     settings = _settings(args)
     added = add_articles(settings, args.urls, warn=_warn)
     for problem in added.failed:
         _warn(f"error: {problem}")
     for page in added.saved:
-        about = " · ".join(safe(v) for v in (page.article.outlet, page.article.date) if v)
+        about = safe(outlet_and_date(page.article.outlet, page.article.date))
         title = safe(page.article.title or page.url)
         print(f"added {safe(page.path.name)}: {title}{f' ({about})' if about else ''}")
     if added.manifest is not None:

@@ -36,6 +36,12 @@ def safe(text: str) -> str:
     return "".join(out)
 
 
+def outlet_and_date(outlet: str | None, date: str | None) -> str:
+    """What is shown beside a title: who published it and when ("Valley Courier · 2025-05-09"), as
+    plain text for the caller to escape; empty when neither is known."""
+    return " · ".join(v for v in (outlet, date) if v)
+
+
 def _shortened(title: str, width: int) -> str:
     """A title cut at a word to fit one line. An article without a headline is titled by its first
     sentence, which would otherwise fill lines above a passage that often quotes it in full."""
@@ -61,7 +67,7 @@ def _passage(rank: int, passage: Passage, color: bool, width: int, marked_answer
     dim, reset = (DIM_ON, BOLD_OFF) if color else ("", "")
     body = body.replace("\x00", on).replace("\x01", off)
     # Beside the title: who published it and when (the outlet is what "sources differ" is about).
-    about = " · ".join(safe(v) for v in (passage.outlet, passage.date) if v)
+    about = safe(outlet_and_date(passage.outlet, passage.date))
     about = f" · {about}" if about else ""
     title = _shortened(safe(passage.title), max(width - len(str(rank)) - 3 - len(about), 20))
     head = f"[{rank}] {title}{dim}{about}{reset}"

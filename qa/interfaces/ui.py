@@ -10,6 +10,7 @@ from typing import Any
 
 from qa.answer.engine import QA
 from qa.errors import QAError
+from qa.interfaces.render import outlet_and_date
 from qa.interfaces.web import CSS, HEAD, answer_html, article_html, escape
 from qa.models import Document
 
@@ -78,7 +79,7 @@ def build_app(engine: QA, local_only: bool = True) -> Any:
         if not address or not address.strip():
             return address, ""
         message, keep = loaded.add(address.strip())
-        return ("" if not keep else address), message
+        return (address if keep else ""), message
 
     documents = loaded.documents
     examples = corpus_examples(engine.documents)
@@ -165,7 +166,7 @@ class _Loaded:
         page = added.saved[0]
         self.engine = QA.open(settings, warn=lambda message: None)
         self.documents = {d.name: d for d in self.engine.documents}
-        about = " · ".join(escape(v) for v in (page.article.outlet, page.article.date) if v)
+        about = escape(outlet_and_date(page.article.outlet, page.article.date))
         return (
             f"<p class='qa-sub'>Added <b>{escape(page.article.title or page.url)}</b>"
             f"{f' ({about})' if about else ''} as {escape(page.path.name)}; "

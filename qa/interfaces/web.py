@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from qa.ingest.cleaning import LIST_ITEM
-from qa.interfaces.render import NOT_COVERED, RELATED_ONLY, UNSURE
+from qa.interfaces.render import NOT_COVERED, RELATED_ONLY, UNSURE, outlet_and_date
 from qa.models import Answer, Document, Passage
 
 # Characters that Markdown (or the chat's LaTeX) would read as syntax, written as entities so
@@ -76,7 +76,7 @@ def _address(url: str | None) -> str:
 
 
 def _card(passage: Passage, rank: int, turn: int, answered: bool) -> str:
-    about = " · ".join(escape(v) for v in (passage.outlet, passage.date) if v)
+    about = escape(outlet_and_date(passage.outlet, passage.date))
     about = f"<span class='qa-about'>{about}</span>" if about else ""
     page = f" · page {passage.page}" if passage.page is not None else ""
     author = f" · by {escape(passage.author)}" if passage.author else ""
@@ -139,10 +139,11 @@ def article_html(doc: Document, raw_start: int, raw_end: int) -> str:
     start = _clean_offset(doc, raw_start)
     last = _clean_offset(doc, raw_end - 1) if raw_end > raw_start else None
     end = last + 1 if last is not None else None
+    about = outlet_and_date(doc.outlet, doc.date)
     parts = [
         f"<div class='qa-article-body'><div class='qa-article-head'>"
         f"<div class='qa-article-title'>{escape(doc.title)}</div><span>{escape(doc.name)}</span>"
-        f"{''.join(f' · {escape(v)}' for v in (doc.outlet, doc.date) if v)}{_address(doc.url)}</div>"
+        f"{f' · {escape(about)}' if about else ''}{_address(doc.url)}</div>"
     ]
     page = 0
     for paragraph in doc.paragraphs:
