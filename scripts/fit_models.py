@@ -14,8 +14,9 @@ prints the per-story difference from a saved report, which is what keeps or drop
 
 Then the adaptation and models are fitted on all development stories; the shared question sets
 (dev.jsonl and more.jsonl on the seeds, corpus B), never fitted on, are answered with them. `--write`
-ships those (qa/data/). `--lockbox` also answers the lockbox stories with them: run it once, at the
-end of a piece of work, and report what it prints.
+ships those (qa/data/). `--lockbox` also answers the lockbox stories with them (with `--shipped`,
+with what ships, fitting nothing): run it once, at the end of a piece of work, and report what it
+prints.
 """
 
 from __future__ import annotations
@@ -139,6 +140,16 @@ def story_out(
     return results, samples, pairs
 
 
+def shipped_answers(stories: Sequence[Story], index_root: Path) -> Results:
+    """Each story's questions answered by what ships: qa/data's adaptation and models."""
+    answered: Results = {}
+    for story in stories:
+        settings, stored = stored_index(story.articles, index_root, SHIPPED_ADAPTATION, f"story-{story.name}")
+        engine = QA(stored, settings, models=load_models(), background=load_background())
+        answered[story.name] = answer_with(engine, engine.models, story.questions())
+    return answered
+
+
 def print_figures(title: str, results: Results) -> dict[str, float]:
     judged = figures(results)
     total = sum(len(rs) for rs in results.values())
@@ -213,7 +224,10 @@ def main() -> int:
     parser.add_argument("--compare", type=Path, help="print the per-story difference from this saved report")
     parser.add_argument("--write", action="store_true", help="ship the adaptation and models fitted on all")
     parser.add_argument(
-        "--lockbox", action="store_true", help="answer the lockbox stories (once, at the end)"
+        "--lockbox",
+        action="store_true",
+        help="answer the lockbox stories (once, at the end): with the models fitted on all, or with "
+        "--shipped, with what ships",
     )
     parser.add_argument("--stories", type=Path, default=STORIES, help="the story library")
     parser.add_argument(
@@ -260,16 +274,13 @@ def main() -> int:
     }
 
     if args.shipped:
-        answered = {}
-        for s in stories:
-            settings, stored = stored_index(
-                s.articles, args.index_root, SHIPPED_ADAPTATION, f"story-{s.name}"
-            )
-            shipped_engine = QA(stored, settings, models=load_models(), background=load_background())
-            answered[s.name] = answer_with(shipped_engine, shipped_engine.models, s.questions())
+        answered = shipped_answers(stories, args.index_root)
         means = print_figures("Shipped models, development stories", answered)
         if args.save:
             save(args.save, answered, {"shipped": True})
+        if args.lockbox:
+            boxed = [s for s in library(args.stories) if s.name in locked]
+            print_figures("LOCKBOX, shipped models (scored once)", shipped_answers(boxed, args.index_root))
         return check_requirements(args.require, means)
     results, samples, pairs = story_out(
         stories, args.index_root, args.folds, args.fold_seed, seeds, args.epochs, args.fixed_adaptation
