@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -48,6 +48,12 @@ class Settings(BaseModel):
     candidates: int = Field(default=80, ge=5, le=1000, description="hits taken from each retriever")
     exact_limit: int = Field(default=20_000, ge=1, description="above this many sentences, use an IVF index")
     threads: int = Field(default=2, ge=1, le=64, description="CPU threads for encoding text")
+    profile: Literal["auto", "default", "large"] = Field(
+        default="auto",
+        description="build profile: `large` embeds with an int8 encoder (1.6x faster, slightly different "
+        "answers); `auto` picks it for a new index of at least `large_from` articles, else keeps the index's",
+    )
+    large_from: int = Field(default=2000, ge=1, description="articles from which `auto` builds `large`")
     host: str = Field(default="127.0.0.1", description="address the web UI listens on")
     port: int = Field(default=7860, ge=1, le=65535, description="port of the web UI")
     max_question_chars: int = Field(default=2000, ge=10, description="longer questions are refused")

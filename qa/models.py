@@ -117,6 +117,7 @@ class Conflict(_Frozen):
 # Why a question got no answer: nothing in the articles is about it, or passages are about it but
 # none answers it (they are shown, marked as not an answer). Empty for an answer.
 NoAnswerReason = Literal["", "nothing relevant", "related passages only"]
+Profile = Literal["default", "large"]  # how an index was built; see Settings.profile
 
 
 class Answer(_Frozen):
@@ -159,6 +160,9 @@ class Manifest(_Frozen):
     max_tokens: int
     embed_context: int
     faiss_kind: str
+    profile: Profile = Field(
+        default="default", description="build profile: `large` embedded with the int8 encoder"
+    )
     corpus_path: str = Field(description="the article folder, resolved: an index answers for it only")
     corpus: tuple[IndexedFile, ...]
     reader_fingerprint: str = Field(default="", description="the code that read the articles")

