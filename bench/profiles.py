@@ -46,9 +46,7 @@ def main() -> None:
         docs, _ = read_corpus(corpus, lambda _: None)
         path = model_path(settings)
         count = TokenCounter(load_tokenizer(path / "tokenizer.json", settings.max_tokens))
-        sentences = [
-            s for i, doc in enumerate(docs) for s in split_sentences(doc, i, settings.max_tokens, count)
-        ]
+        sentences = split_sentences(docs, settings.max_tokens, count)
         texts = embedding_texts(docs, sentences, settings.embed_context, settings.max_tokens, count)[:2000]
         vectors = {}
         for profile in PROFILES:
