@@ -50,8 +50,9 @@ class Settings(BaseModel):
     threads: int = Field(default=2, ge=1, le=64, description="CPU threads for encoding text")
     profile: Literal["auto", "default", "large"] = Field(
         default="auto",
-        description="build profile: `large` embeds with an int8 encoder (1.6x faster, slightly different "
-        "answers); `auto` picks it for a new index of at least `large_from` articles, else keeps the index's",
+        description="build profile: `large` embeds with an int8 encoder (builds ~1.3x faster, slightly "
+        "different answers); `auto` picks it for a new index of at least `large_from` articles, "
+        "else keeps the index's",
     )
     large_from: int = Field(default=2000, ge=1, description="articles from which `auto` builds `large`")
     host: str = Field(default="127.0.0.1", description="address the web UI listens on")

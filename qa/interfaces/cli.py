@@ -123,9 +123,9 @@ def _parser() -> argparse.ArgumentParser:
     index.add_argument(
         "--profile",
         choices=("auto", "default", "large"),
-        help="large: embed with the int8 encoder, 1.6x faster (for archives of thousands of articles); "
-        "auto (default, env QA_PROFILE): large for a new index of 2,000 articles or more, else the "
-        "current index's",
+        help="large: embed with the int8 encoder, builds ~1.3x faster (for archives of thousands of "
+        "articles); auto (default, env QA_PROFILE): large for a new index of 2,000 articles or more, "
+        "else the current index's",
     )
     paths(index)
 
