@@ -150,6 +150,17 @@ class IndexedFile(_Frozen):
     sha256: str
 
 
+class SegmentEntry(_Frozen):
+    """One segment of an index: the articles one build or update embedded, in a folder of the build
+    ("" for the build's own folder). Segments are written once; removing or changing an article
+    marks it deleted here until the segments are merged."""
+
+    folder: str
+    sentences: int = Field(description="sentence rows in the segment, deleted ones included")
+    faiss_kind: str
+    deleted: tuple[str, ...] = Field(default=(), description="articles of this segment no longer live")
+
+
 class Manifest(_Frozen):
     """Everything needed to tell whether an index on disk is current and intact."""
 
@@ -167,6 +178,7 @@ class Manifest(_Frozen):
     corpus: tuple[IndexedFile, ...]
     reader_fingerprint: str = Field(default="", description="the code that read the articles")
     chunker_fingerprint: str = Field(default="", description="the code that split them into sentences")
-    files: dict[str, str] = Field(description="index file name -> sha256")
-    sentences: int
+    files: dict[str, str] = Field(description="index file (path in the build) -> sha256")
+    sentences: int = Field(description="live sentences, in all segments")
+    segments: tuple[SegmentEntry, ...] = Field(description="in search order; the first is the largest")
     created_at: str

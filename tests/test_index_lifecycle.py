@@ -4,6 +4,7 @@ import os
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from qa import QA, IndexFileError, Settings
@@ -90,23 +91,25 @@ def test_large_corpora_get_an_ivf_index_that_answers_the_same(corpus, tmp_path, 
         assert approximate.ask(question).passages[0].text == engine.ask(question).passages[0].text
 
 
-def test_an_update_of_an_ivf_index_keeps_its_trained_lists(corpus, tmp_path):
-    import faiss
-
+def test_an_update_links_the_segments_it_keeps_and_hashes_only_what_it_writes(corpus, tmp_path, monkeypatch):
     from qa import build_index
 
     settings = Settings(corpus=corpus, index_dir=tmp_path / "index", exact_limit=100)
     build_index(settings, warn=lambda _: None, progress=False)
-    before = store.load(settings.index_dir).vectors
+    first = store.current_build(settings.index_dir)
+    inodes = {name: (first / name).stat().st_ino for name in store.SEGMENT_FILES}
+    hashed: list[Path] = []
+    sha256_file = store.sha256_file
+    monkeypatch.setattr(store, "sha256_file", lambda path: hashed.append(Path(path)) or sha256_file(path))
     (corpus / "zebra.txt").write_text("The zebra council of Ruritania approved the tram plan on Friday.")
-    _, changes = build_index(settings, warn=lambda _: None, progress=False)
-    after = store.load(settings.index_dir).vectors
-    assert changes.added == ("zebra.txt",) and after.ntotal == before.ntotal + 1
-    centroids = [
-        faiss.extract_index_ivf(i).quantizer.reconstruct_n(0, faiss.extract_index_ivf(i).nlist)
-        for i in (before, after)
-    ]
-    assert (centroids[0] == centroids[1]).all()  # not trained again
+    manifest, changes = build_index(settings, warn=lambda _: None, progress=False)
+    second = store.current_build(settings.index_dir)
+    assert changes.added == ("zebra.txt",) and [e.folder for e in manifest.segments][0] == ""
+    assert manifest.segments[0].faiss_kind.startswith("ivf") and manifest.segments[1].faiss_kind == "flat"
+    assert {name: (second / name).stat().st_ino for name in store.SEGMENT_FILES} == inodes  # not copied
+    new_folder = second / manifest.segments[1].folder
+    written = {p for p in hashed if p.name in store.SEGMENT_FILES}
+    assert written == {new_folder / name for name in store.SEGMENT_FILES}  # the kept one is not hashed again
     answer = QA.open(settings).ask("What did the zebra council approve?")
     assert "zebra" in answer.passages[0].text
 
@@ -160,17 +163,35 @@ def test_an_update_embeds_only_what_changed_and_answers_as_a_full_rebuild(corpus
     assert everything.full
     rebuilt = QA.open(full_settings)
 
-    a, b = updated.stored, rebuilt.stored
-    assert a.documents == b.documents and (a.sentences == b.sentences).all()
-    assert (a.traits == b.traits).all() and a.lexical.vocabulary == b.lexical.vocabulary
-    # New articles go through the index's ONNX export, the full build through torch: equal to float noise.
-    assert abs(a.sentence_vectors.astype(float) - b.sentence_vectors.astype(float)).max() < 2e-3
-    assert abs(a.title_vectors.astype(float) - b.title_vectors.astype(float)).max() < 2e-3
+    # The update appended a segment, so its articles are numbered in another order: compare by article.
+    a, b = _by_article(updated.stored), _by_article(rebuilt.stored)
+    assert a.keys() == b.keys()
+    for name, (rows, traits, vectors, title) in a.items():
+        rows_b, traits_b, vectors_b, title_b = b[name]
+        assert (rows == rows_b).all() and (traits == traits_b).all(), name
+        # New articles go through the index's ONNX export, the full build through torch: equal to float noise.
+        assert abs(vectors - vectors_b).max() < 2e-3 and abs(title - title_b).max() < 2e-3, name
+    assert updated.stored.lexical.vocabulary == rebuilt.stored.lexical.vocabulary
     for question in QUESTIONS_FOR_UPDATES:
         x, y = updated.ask(question), rebuilt.ask(question)
         assert [(p.doc, p.start, p.end) for p in x.passages] == [(p.doc, p.start, p.end) for p in y.passages]
         assert x.answered == y.answered and x.reason == y.reason, question
         assert all(abs(p.score - q.score) < 0.01 for p, q in zip(x.passages, y.passages, strict=True))
+
+
+def _by_article(stored: store.StoredIndex) -> dict[str, tuple]:
+    """Each live article's sentence rows (paragraph, start, end), traits, sentence and title vectors."""
+    out = {}
+    docs = stored.sentences[:, 0]
+    for number, doc in enumerate(stored.documents):
+        mine = np.flatnonzero(docs == number)
+        out[doc.name] = (
+            stored.sentences[mine, 1:],
+            stored.traits[mine],
+            stored.table.sentence_vectors[mine].astype(float),
+            stored.title_vectors[number].astype(float),
+        )
+    return out
 
 
 def _build_in_a_new_process(settings: Settings, full: bool = False) -> list[str]:
@@ -313,13 +334,15 @@ def test_the_index_an_update_hands_back_is_the_one_a_reader_loads(corpus, tmp_pa
     built = open_index(settings, lambda _: None)  # updates, and answers from memory
     loaded = store.load(settings.index_dir)
     assert built.path == loaded.path and built.manifest == loaded.manifest
-    assert built.documents == loaded.documents
-    for name in ("sentences", "sentence_vectors", "title_vectors", "traits"):
-        mine, theirs = getattr(built, name), getattr(loaded, name)
-        assert mine.dtype == theirs.dtype and (mine == theirs).all(), name
-    assert built.vectors.ntotal == loaded.vectors.ntotal
-    assert built.lexical.vocabulary == loaded.lexical.vocabulary
-    assert (built.lexical.weights == loaded.lexical.weights).all()
+    assert built.documents == loaded.documents and len(built.segments) == len(loaded.segments) == 2
+    for mine_segment, their_segment in zip(built.segments, loaded.segments, strict=True):
+        assert mine_segment.documents == their_segment.documents
+        for name in ("rows", "sentence_vectors", "title_vectors", "traits"):
+            mine, theirs = getattr(mine_segment, name), getattr(their_segment, name)
+            assert mine.dtype == theirs.dtype and (mine == theirs).all(), name
+        assert mine_segment.vectors.ntotal == their_segment.vectors.ntotal
+        assert mine_segment.lexical.vocabulary == their_segment.lexical.vocabulary
+        assert (mine_segment.lexical.weights == their_segment.lexical.weights).all()
     assert built.manifest.files == store.file_checksums(built.path)  # the reused encoder's sum holds
 
 

@@ -61,4 +61,4 @@ def test_qa_index_shows_the_profile(tmp_path: Path, capsys):
     from qa.interfaces.cli import main
 
     assert main(["index", "--profile", "large", "--corpus", str(SEEDS), "--index-dir", str(tmp_path)]) == 0
-    assert "(flat index, large profile, int8 encoder)" in capsys.readouterr().out
+    assert "(flat index, 1 segment, large profile, int8 encoder)" in capsys.readouterr().out

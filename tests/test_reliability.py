@@ -126,7 +126,7 @@ def built(tmp_path, seed_settings, engine) -> Settings:
     return seed_settings.model_copy(update={"index_dir": tmp_path / "index"})
 
 
-@pytest.mark.parametrize("name", [*store.DATA_FILES, store.MANIFEST])
+@pytest.mark.parametrize("name", [*store.SEGMENT_FILES, *store.ENCODER_FILES, store.MANIFEST])
 @pytest.mark.parametrize("damage", ["missing", "truncated", "flipped"])
 def test_every_damaged_file_is_detected(built, name, damage):
     path = store.current_build(built.index_dir) / name

@@ -32,10 +32,10 @@ from qa.index.embedding import (
 )
 from qa.index.entities import load_pipeline, tag_sentences
 from qa.index.lexical import LexicalIndex
-from qa.index.table import DOC
+from qa.index.segments import Segment, merge, plan_merge
 from qa.ingest.chunking import chunker_fingerprint, embedding_texts, split_sentences
 from qa.ingest.corpus import check_folder, corpus_changed, read_corpus, reader_fingerprint
-from qa.models import Document, Manifest, Profile, Sentence
+from qa.models import Document, Manifest, Profile, SegmentEntry
 from qa.progress import Progress, Warn, to_stderr
 
 if TYPE_CHECKING:
@@ -101,6 +101,15 @@ def vector_index(
     return ivf, f"ivf{nlist},nprobe{nprobe}"
 
 
+def faiss_kind(index: faiss.Index) -> str:
+    """How a segment's vectors are searched, as the manifest and `qa index` say it."""
+    import faiss
+
+    if isinstance(index, faiss.IndexIVF):
+        return f"ivf{index.nlist},nprobe{index.nprobe}"
+    return "flat"
+
+
 @dataclass(frozen=True)
 class Changes:
     """What a build did with each article, compared with the index it replaced."""
@@ -117,18 +126,6 @@ class Changes:
             f"{len(self.unchanged)} unchanged"
         )
         return ("full build: " if self.full else "") + counts
-
-
-@dataclass(frozen=True)
-class _Plan:
-    """Where each sentence and article of the new index comes from: the previous index, or fresh."""
-
-    rows: np.ndarray  # int32 sentence rows (doc, paragraph, start, end) of the new index
-    old_rows: np.ndarray  # int64 per sentence: its row in the previous index, or -1 when fresh
-    old_docs: np.ndarray  # int64 per article: its position in the previous index, or -1 when fresh
-    fresh: list[Sentence]  # the sentences to embed and tag, in row order
-    fresh_rows: np.ndarray  # int64: their rows
-    changes: Changes
 
 
 def _load_current(settings: Settings) -> store.StoredIndex | None:
@@ -173,73 +170,43 @@ def _reusable(
     return previous if same else None
 
 
-def _all_vectors(index: faiss.Index) -> np.ndarray:
-    import faiss
+@dataclass(frozen=True)
+class _Sorted:
+    """The articles of the folder against the current index: which are embedded afresh (added or
+    changed), and which names each of the index's segments no longer holds live."""
 
-    if isinstance(index, faiss.IndexIVF):
-        index.make_direct_map()  # IVF lists do not know their ids' order without it
-    return index.reconstruct_n(0, index.ntotal)
+    fresh: list[Document]
+    deleted: list[frozenset[str]]  # per segment of the previous index, old marks included
+    changes: Changes
 
 
-def _plan(
-    previous: store.StoredIndex | None, docs: list[Document], max_tokens: int, count: TokenCounter
-) -> _Plan:
-    """An article whose cleaned document equals the previous index's keeps its sentences, vectors,
-    entity tags and postings (the previous index was split by the same code and settings, see
-    `_reusable`); only the others are split, and later embedded and tagged."""
-    by_name = {d.name: j for j, d in enumerate(previous.documents)} if previous is not None else {}
-    old_docs = np.full(len(docs), -1, dtype=np.int64)
-    for i, doc in enumerate(docs):
-        j = by_name.get(doc.name)
-        if previous is not None and j is not None and previous.documents[j] == doc:
-            old_docs[i] = j
-    fresh_docs = np.flatnonzero(old_docs < 0)
-    fresh_by_doc: dict[int, list[Sentence]] = {}
-    for sentence in split_sentences([docs[i] for i in fresh_docs], max_tokens, count):
-        position = int(fresh_docs[sentence.doc])
-        fresh_by_doc.setdefault(position, []).append(sentence.model_copy(update={"doc": position}))
-    # The previous rows are in article order: article j's are bounds[j]:bounds[j + 1].
-    bounds = (
-        np.searchsorted(previous.sentences[:, DOC], np.arange(len(previous.documents) + 1))
-        if previous is not None
-        else np.zeros(1, dtype=np.int64)
-    )
-    blocks: list[np.ndarray] = []
-    sources: list[np.ndarray] = []
-    fresh: list[Sentence] = []
-    fresh_rows: list[int] = []
-    at = 0
-    for i in range(len(docs)):
-        j = int(old_docs[i])
-        if previous is not None and j >= 0:
-            block = previous.sentences[bounds[j] : bounds[j + 1]].copy()
-            block[:, DOC] = i
-            source = np.arange(bounds[j], bounds[j + 1], dtype=np.int64)
-        else:
-            mine = fresh_by_doc.get(i, [])
-            block = np.array([[s.doc, s.paragraph, s.start, s.end] for s in mine], dtype=np.int32)
-            source = np.full(len(mine), -1, dtype=np.int64)
-            fresh.extend(mine)
-            fresh_rows.extend(range(at, at + len(mine)))
-        blocks.append(block.reshape(-1, 4))
-        sources.append(source)
-        at += len(source)
+def _sort_out(previous: store.StoredIndex | None, docs: list[Document]) -> _Sorted:
+    """An article whose cleaned document equals the index's live one stays where it is (the index
+    was split by the same code and settings, see `_reusable`); the others are embedded again."""
+    if previous is None:
+        added = tuple(d.name for d in docs)
+        return _Sorted(list(docs), [], Changes(added=added, full=True))
+    live = {d.name: d for d in previous.documents}
+    where = {
+        d.name: k
+        for k, (segment, entry) in enumerate(zip(previous.segments, previous.manifest.segments, strict=True))
+        for d in segment.documents
+        if d.name not in entry.deleted
+    }
+    fresh = [d for d in docs if live.get(d.name) != d]
     names = {d.name for d in docs}
+    gone = [n for n in live if n not in names] + [d.name for d in fresh if d.name in live]
+    deleted: list[set[str]] = [set(e.deleted) for e in previous.manifest.segments]
+    for name in gone:
+        deleted[where[name]].add(name)
     changes = Changes(
-        added=tuple(docs[i].name for i in fresh_docs if docs[i].name not in by_name),
-        changed=tuple(docs[i].name for i in fresh_docs if docs[i].name in by_name),
-        removed=tuple(d.name for d in previous.documents if d.name not in names) if previous else (),
-        unchanged=tuple(docs[i].name for i in np.flatnonzero(old_docs >= 0)),
-        full=previous is None,
+        added=tuple(d.name for d in fresh if d.name not in live),
+        changed=tuple(d.name for d in fresh if d.name in live),
+        removed=tuple(n for n in live if n not in names),
+        unchanged=tuple(d.name for d in docs if live.get(d.name) == d),
+        full=False,
     )
-    return _Plan(
-        rows=np.concatenate(blocks).astype(np.int32) if blocks else np.zeros((0, 4), np.int32),
-        old_rows=np.concatenate(sources) if sources else np.zeros(0, np.int64),
-        old_docs=old_docs,
-        fresh=fresh,
-        fresh_rows=np.array(fresh_rows, dtype=np.int64),
-        changes=changes,
-    )
+    return _Sorted(fresh, [frozenset(d) for d in deleted], changes)
 
 
 def _preload_tagger() -> None:
@@ -316,19 +283,76 @@ def build_index(
     progress: bool = True,
     only_if_needed: bool = False,
     full: bool = False,
+    compact: bool = False,
 ) -> tuple[Manifest, Changes]:
     """Read, clean, split and embed the corpus, then publish the new index atomically; see `_build`."""
-    manifest, changes, _ = _build(settings, warn, progress, only_if_needed, full)
+    manifest, changes, _ = _build(settings, warn, progress, only_if_needed, full, compact)
     return manifest, changes
 
 
+def _embed_segment(
+    settings: Settings, docs: list[Document], encoder: OnnxEncoder, count: TokenCounter, say: Warn | None
+) -> Segment:
+    """Split, embed and tag the articles into a new segment (its articles numbered from 0)."""
+    sentences = split_sentences(docs, settings.max_tokens, count)
+    texts = embedding_texts(docs, sentences, settings.embed_context, settings.max_tokens, count)
+    alone = [docs[u.doc].text[u.start : u.end] for u in sentences]
+    differs = np.array([k for k in range(len(texts)) if alone[k] != texts[k]], dtype=np.int64)
+    if say and sentences:
+        articles = "article" if len(docs) == 1 else "articles"
+        say(f"embedding {len(sentences)} sentences from {len(docs)} {articles}")
+    # Entities are tagged on a second thread while the encoder runs: onnxruntime releases the GIL,
+    # and spaCy's import and load (~2.5 s) would otherwise come on top.
+    tagging = Progress("tagging entities", len(sentences), "sentences", say)
+    failed = threading.Event()
+
+    def on_tagged(done: int) -> None:
+        if failed.is_set():  # the build has failed: stop at the next chunk, not the last
+            raise CancelledError
+        tagging.advance(done)
+
+    tagger = ThreadPoolExecutor(1, thread_name_prefix="qa-entities")
+    try:
+        tagged = tagger.submit(tag_sentences, docs, sentences, on_tagged=on_tagged) if sentences else None
+        # Each sentence in its context, and alone where the two texts differ.
+        work = sum(map(len, texts)) + sum(len(alone[k]) for k in differs)
+        embedding = Progress("embedding", len(texts) + len(differs), "texts", say, total_work=work)
+        vectors = _embed(encoder, texts, embedding)
+        sentence_vectors = vectors.copy()
+        sentence_vectors[differs] = _embed(encoder, [alone[k] for k in differs], embedding)
+        title_vectors = _embed(encoder, [d.title for d in docs])
+        embedding.finish()
+        traits = np.zeros((len(sentences), 3), dtype=np.int32)
+        if tagged is not None:
+            traits = store.sentence_traits(tagged.result(), alone)
+            tagging.finish()
+    except BaseException:
+        failed.set()
+        raise
+    finally:
+        tagger.shutdown(wait=True)
+    rows = np.array([[u.doc, u.paragraph, u.start, u.end] for u in sentences], dtype=np.int32).reshape(-1, 4)
+    return Segment(
+        documents=tuple(docs),
+        rows=rows,
+        vectors=vector_index(vectors, settings.exact_limit)[0],
+        # float16 as stored, and as a reader gets them
+        sentence_vectors=sentence_vectors.astype(np.float16),
+        title_vectors=title_vectors.astype(np.float16),
+        traits=traits,
+        lexical=LexicalIndex.build(texts),
+    )
+
+
 def _build(
-    settings: Settings, warn: Warn, progress: bool, only_if_needed: bool, full: bool
+    settings: Settings, warn: Warn, progress: bool, only_if_needed: bool, full: bool, compact: bool = False
 ) -> tuple[Manifest, Changes, store.StoredIndex]:
     """Read, clean, split and embed the corpus, then publish the new index atomically.
 
-    Articles unchanged since the current index keep their vectors and entity tags; only added and
-    changed ones are embedded. A change of model or chunking settings, or `full`, embeds everything.
+    An update embeds only added and changed articles, into a new segment; the segments already
+    written are kept as they are (hard links), with the old versions of changed and removed articles
+    marked deleted. Segments are merged when there are more than MAX_SEGMENTS, or all of them with
+    `compact`. A change of model or chunking settings, or `full`, embeds everything into one segment.
     Encoding is ONNX throughout: torch is imported only to export a model seen for the first time.
     With only_if_needed, an index that became current while we waited for the lock (another
     process built it) is kept: two questions on a missing index do not build it twice.
@@ -350,107 +374,73 @@ def _build(
             # the pipeline's brief block of torch (see entities._pipeline).
             threading.Thread(target=_preload_tagger, name="qa-preload", daemon=True).start()
         reader = reader_fingerprint()
-        same_reader = previous is not None and previous.manifest.reader_fingerprint == reader
         known = None
-        if same_reader and previous is not None:
-            files = {f.name: f for f in previous.manifest.corpus}
-            known = {d.name: (d, files[d.name]) for d in previous.documents if d.name in files}
+        if previous is not None and previous.manifest.reader_fingerprint == reader:
+            entries_by_name = {f.name: f for f in previous.manifest.corpus}
+            known = {
+                d.name: (d, entries_by_name[d.name]) for d in previous.documents if d.name in entries_by_name
+            }
         docs, seen = read_corpus(settings.corpus, warn, known)
         profile = known_profile(settings, current.manifest if current else None) or profile_for(
             settings, len(docs)
         )
         tokenizer_file = path / "tokenizer.json"
         count = TokenCounter(load_tokenizer(tokenizer_file, settings.max_tokens))
-        plan = _plan(previous, docs, settings.max_tokens, count)
-        texts = embedding_texts(docs, plan.fresh, settings.embed_context, settings.max_tokens, count)
-        alone = [docs[u.doc].text[u.start : u.end] for u in plan.fresh]
-        fresh_rows, fresh_docs = plan.fresh_rows, np.flatnonzero(plan.old_docs < 0)
+        plan = _sort_out(previous, docs)
         build = store.new_build_dir(settings.index_dir)
         try:
             encoder, encoder_file, weights_sha256 = _encoder(
                 settings, path, previous, fingerprint, build, warn, int8=profile == "large"
             )
             say = warn if progress else None
-            differs = np.array([k for k in range(len(texts)) if alone[k] != texts[k]], dtype=np.int64)
-            if say and len(fresh_rows):
-                articles = "article" if len(fresh_docs) == 1 else "articles"
-                say(f"embedding {len(fresh_rows)} sentences from {len(fresh_docs)} {articles}")
-            dimension = encoder.dimension  # the same model as any reused vectors (same fingerprint)
-            vectors = np.zeros((len(plan.rows), dimension), dtype=np.float32)
-            sentence_vectors = np.zeros((len(plan.rows), dimension), dtype=np.float32)
-            title_vectors = np.zeros((len(docs), dimension), dtype=np.float32)
-            traits = np.zeros((len(plan.rows), 3), dtype=np.int32)
-            kept, kept_docs = plan.old_rows >= 0, plan.old_docs >= 0
+            fresh = _embed_segment(settings, plan.fresh, encoder, count, say) if plan.fresh else None
+            # What the new build holds: (segment, its deleted articles, where it comes from: the
+            # previous build's folder, or None when written now).
+            parts: list[tuple[Segment, frozenset[str], str | None]] = []
             if previous is not None:
-                vectors[kept] = _all_vectors(previous.vectors)[plan.old_rows[kept]]
-                sentence_vectors[kept] = previous.sentence_vectors[plan.old_rows[kept]]
-                traits[kept] = previous.traits[plan.old_rows[kept]]
-                title_vectors[kept_docs] = previous.title_vectors[plan.old_docs[kept_docs]]
-            # Entities are tagged on a second thread while the encoder runs: onnxruntime releases
-            # the GIL, and spaCy's import and load (~2.5 s) would otherwise come on top.
-            tagging = Progress("tagging entities", len(fresh_rows), "sentences", say)
-            failed = threading.Event()
-
-            def on_tagged(count: int) -> None:
-                if failed.is_set():  # the build has failed: stop at the next chunk, not the last
-                    raise CancelledError
-                tagging.advance(count)
-
-            tagger = ThreadPoolExecutor(1, thread_name_prefix="qa-entities")
-            try:
-                tagged = (
-                    tagger.submit(tag_sentences, docs, plan.fresh, on_tagged=on_tagged)
-                    if plan.fresh
-                    else None
+                for segment, entry, gone in zip(
+                    previous.segments, previous.manifest.segments, plan.deleted, strict=True
+                ):
+                    if len(gone) < len(segment.documents):  # a segment whose articles all went is dropped
+                        parts.append((segment, gone, entry.folder))
+            if fresh is not None:
+                parts.append((fresh, frozenset(), None))
+            parts = _merged(settings, parts, compact, say)
+            files: dict[str, str] = {}
+            entries = []
+            for k, (segment, gone, source) in enumerate(parts):
+                if source is not None and previous is not None:
+                    folder = source  # deletion marks live in the manifest: the files stay as written
+                    files |= store.link_segment(previous.path, build, folder, previous.manifest.files)
+                else:  # only the first segment is ever in the build's own folder
+                    folder = "" if k == 0 else f"segments/{build.name}-{k}"
+                    files |= store.write_segment(build, folder, segment)
+                entries.append(
+                    SegmentEntry(
+                        folder=folder,
+                        sentences=len(segment),
+                        faiss_kind=faiss_kind(segment.vectors),
+                        deleted=tuple(sorted(gone)),
+                    )
                 )
-                # Each fresh sentence in its context, and alone where the two texts differ.
-                work = sum(map(len, texts)) + sum(len(alone[k]) for k in differs)
-                embedding = Progress("embedding", len(texts) + len(differs), "texts", say, total_work=work)
-                vectors[fresh_rows] = _embed(encoder, texts, embedding)
-                sentence_vectors[fresh_rows] = vectors[fresh_rows]
-                alone_only = [alone[k] for k in differs]
-                sentence_vectors[fresh_rows[differs]] = _embed(encoder, alone_only, embedding)
-                title_vectors[fresh_docs] = _embed(encoder, [docs[i].title for i in fresh_docs])
-                embedding.finish()
-                if tagged is not None:
-                    traits[fresh_rows] = store.sentence_traits(tagged.result(), alone)
-                    tagging.finish()
-            except BaseException:
-                failed.set()
-                raise
-            finally:
-                tagger.shutdown(wait=True)
-            trained = previous.vectors if previous is not None else None
-            index, kind = vector_index(vectors, settings.exact_limit, trained)
-            before = previous.lexical if previous is not None else None
-            renumbered = np.full(before.size if before else 0, -1, dtype=np.int64)
-            renumbered[plan.old_rows[kept]] = np.flatnonzero(kept)
-            lexical = LexicalIndex.update(before, renumbered, texts, fresh_rows)
-            store.write_documents(build, docs)
-            store.write_sentences(build, plan.rows)
-            store.write_traits(build, traits)
-            store.write_vectors(build, index)
-            sentence_vectors = sentence_vectors.astype(np.float16)  # as stored, and as a reader gets them
-            title_vectors = title_vectors.astype(np.float16)
-            store.write_sentence_vectors(build, sentence_vectors)
-            store.write_title_vectors(build, title_vectors)
-            store.write_lexical(build, lexical)
             store.write_encoder(build, encoder_file, tokenizer_file)
+            files |= store.encoder_checksums(build, weights_sha256)
             manifest = Manifest(
                 format_version=store.FORMAT_VERSION,
                 model_name=MODEL_NAME,
                 model_fingerprint=fingerprint,
-                dimension=int(vectors.shape[1]),
+                dimension=encoder.dimension,
                 max_tokens=settings.max_tokens,
                 embed_context=settings.embed_context,
-                faiss_kind=kind,
+                faiss_kind=" + ".join(dict.fromkeys(e.faiss_kind for e in entries)) or "flat",
                 profile=profile,
                 corpus_path=str(settings.corpus.resolve()),
                 corpus=tuple(seen),
                 reader_fingerprint=reader,
                 chunker_fingerprint=chunker,
-                files=store.file_checksums(build, weights_sha256),
-                sentences=len(plan.rows),
+                files=files,
+                sentences=sum(int(s.live_rows(g).sum()) for s, g, _ in parts),
+                segments=tuple(entries),
                 created_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             )
             store.publish(settings.index_dir, build, manifest)
@@ -461,17 +451,37 @@ def _build(
     built = store.StoredIndex(
         path=build,
         manifest=manifest,
-        documents=tuple(docs),
-        sentences=plan.rows,
-        vectors=index,
-        sentence_vectors=sentence_vectors,
-        title_vectors=title_vectors,
-        traits=traits,
-        lexical=lexical,
+        segments=tuple(s for s, _, _ in parts),
         encoder_path=build / store.ONNX,
         tokenizer_path=build / store.TOKENIZER,
     )
     return manifest, plan.changes, built
+
+
+def _merged(
+    settings: Settings,
+    parts: list[tuple[Segment, frozenset[str], str | None]],
+    compact: bool,
+    say: Warn | None,
+) -> list[tuple[Segment, frozenset[str], str | None]]:
+    """The segments after merging the ones `plan_merge` picks (all with `compact`)."""
+    if compact:
+        chosen = list(range(len(parts))) if len(parts) > 1 or (parts and parts[0][1]) else []
+    else:
+        shares = [len(g) / max(1, len(s.documents)) for s, g, _ in parts]
+        chosen = plan_merge([len(s) for s, _, _ in parts], shares)
+    if not chosen:
+        return parts
+    if say:
+        say(f"merging {len(chosen)} segments")
+    merged = merge(
+        [parts[k][0] for k in chosen],
+        [parts[k][1] for k in chosen],
+        lambda vectors, trained: vector_index(vectors, settings.exact_limit, trained)[0],
+    )
+    out = [p for k, p in enumerate(parts) if k not in chosen]
+    out.insert(min(chosen), (merged, frozenset(), None))
+    return out
 
 
 def stale_reason(settings: Settings, manifest: Manifest) -> str | None:

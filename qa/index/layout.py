@@ -16,18 +16,7 @@ TRAITS = "traits.npy"
 ONNX = "encoder.onnx"  # the encoder's graph; onnxruntime maps its weights from ONNX_WEIGHTS
 ONNX_WEIGHTS = "encoder.weights"
 TOKENIZER = "tokenizer.json"
-DATA_FILES = (
-    DOCUMENTS,
-    SENTENCES,
-    TRAITS,
-    VECTORS,
-    SENTENCE_VECTORS,
-    TITLE_VECTORS,
-    LEXICAL,
-    ONNX,
-    ONNX_WEIGHTS,
-    TOKENIZER,
-)
+ENCODER_FILES = (ONNX, ONNX_WEIGHTS, TOKENIZER)
 
 
 def current_build(index_dir: Path) -> Path | None:

@@ -75,85 +75,32 @@ def top_positive(scores: np.ndarray, k: int) -> np.ndarray:
     return positive[np.lexsort((positive, -scores[positive]))]
 
 
-@dataclass(frozen=True)
-class LexicalIndex:
-    """Per-term postings: sentence_ids[indptr[t]:indptr[t+1]] with their BM25 weights.
+def _weights(idf: np.ndarray, tfs: np.ndarray, lengths: np.ndarray, average: float) -> np.ndarray:
+    """BM25 weight of each posting (float64 in, float32 out: one formula for a segment and a view)."""
+    norm = tfs + K1 * (1 - B + B * lengths / average)
+    return (idf * tfs * (K1 + 1) / norm).astype(np.float32)
 
-    The term frequencies and sentence lengths the weights come from are kept too, so that an update
-    renumbers the postings of the sentences it keeps and tokenises only the new ones.
-    """
+
+class _Bm25:
+    """What a query does with postings, shared by one segment's `LexicalIndex` and the `LexicalView`
+    over several segments: each gives its vocabulary, size, document frequencies, presence and scores."""
 
     vocabulary: tuple[str, ...]
-    indptr: np.ndarray  # int64, len(vocabulary) + 1
-    sentence_ids: np.ndarray  # int32, per posting
-    weights: np.ndarray  # float32 BM25 weight, per posting
-    tfs: np.ndarray  # int32 term frequency, per posting
-    lengths: np.ndarray  # int32 terms per sentence
 
     @property
     def size(self) -> int:
-        return len(self.lengths)
+        raise NotImplementedError
 
-    @classmethod
-    def build(cls, texts: Sequence[str]) -> LexicalIndex:
-        return cls.update(None, np.zeros(0, np.int64), texts, np.arange(len(texts)))
+    def _df(self, term_id: int) -> int:
+        raise NotImplementedError
 
-    @classmethod
-    def update(
-        cls,
-        previous: LexicalIndex | None,
-        renumbered: np.ndarray,
-        texts: Sequence[str],
-        rows: np.ndarray,
-    ) -> LexicalIndex:
-        """The previous index's postings with its sentence i renumbered to renumbered[i] (-1: gone),
-        plus `texts` tokenised as the sentences numbered `rows`; weights recomputed for the new
-        corpus in numpy, without tokenising a kept sentence again."""
-        counts = [Counter(terms(t)) for t in texts]
-        fresh_terms = [term for c in counts for term in c]
-        fresh_ids = np.repeat(np.asarray(rows, np.int64), [len(c) for c in counts])
-        fresh_tfs = np.fromiter((tf for c in counts for tf in c.values()), np.int64, len(fresh_terms))
-        size = len(rows) + (int((renumbered >= 0).sum()) if previous is not None else 0)
-        lengths = np.zeros(size, np.int64)
-        lengths[np.asarray(rows, np.int64)] = [sum(c.values()) for c in counts]
+    def presence(self, query: QueryTerms, sentence_ids: Sequence[int] | np.ndarray) -> np.ndarray:
+        """Boolean (sentences x query terms): does each sentence hold each term (or its nearest spelling)."""
+        raise NotImplementedError
 
-        kept_terms = np.array(fresh_terms, dtype=str)
-        term_of: np.ndarray
-        if previous is not None:
-            old_terms = np.repeat(np.arange(len(previous.vocabulary)), np.diff(previous.indptr))
-            new_ids = renumbered[previous.sentence_ids]
-            keep = new_ids >= 0
-            old_vocabulary = np.array(previous.vocabulary, dtype=str)
-            vocabulary = np.union1d(old_vocabulary[np.unique(old_terms[keep])], kept_terms)
-            term_of = np.concatenate(
-                [
-                    np.searchsorted(vocabulary, old_vocabulary)[old_terms[keep]],
-                    np.searchsorted(vocabulary, kept_terms),
-                ]
-            )
-            ids = np.concatenate([new_ids[keep], fresh_ids])
-            tfs = np.concatenate([previous.tfs[keep].astype(np.int64), fresh_tfs])
-            moved = renumbered >= 0
-            lengths[renumbered[moved]] = previous.lengths[moved]
-        else:
-            vocabulary = np.unique(kept_terms)
-            term_of, ids, tfs = np.searchsorted(vocabulary, kept_terms), fresh_ids, fresh_tfs
-        order = np.argsort(term_of * max(size, 1) + ids, kind="stable")
-        term_of, ids, tfs = term_of[order], ids[order], tfs[order]
-        df = np.bincount(term_of, minlength=len(vocabulary))
-        indptr = np.concatenate([[0], np.cumsum(df)]).astype(np.int64)
-        avg = float(lengths.mean()) if size and lengths.mean() > 0 else 1.0
-        idf = _idf(size, df)
-        norm = tfs + K1 * (1 - B + B * lengths[ids] / avg)
-        weights = idf[term_of] * tfs * (K1 + 1) / norm
-        return cls(
-            vocabulary=tuple(vocabulary.tolist()),
-            indptr=indptr,
-            sentence_ids=ids.astype(np.int32),
-            weights=weights.astype(np.float32),
-            tfs=tfs.astype(np.int32),
-            lengths=lengths.astype(np.int32),
-        )
+    def scores(self, query: QueryTerms) -> np.ndarray:
+        """BM25 score of every sentence for the query (zeros where no term matches)."""
+        raise NotImplementedError
 
     def query(self, text: str) -> QueryTerms:
         """Tokenise a query once; an unknown long word matches its nearest spellings."""
@@ -173,17 +120,7 @@ class LexicalIndex:
 
     def idf(self, term_id: int | None) -> float:
         """Inverse document frequency; a word the corpus never uses counts as the rarest."""
-        df = 0 if term_id is None else int(self.indptr[term_id + 1] - self.indptr[term_id])
-        return float(_idf(self.size, df))
-
-    def presence(self, query: QueryTerms, sentence_ids: Sequence[int] | np.ndarray) -> np.ndarray:
-        """Boolean (sentences x query terms): does each sentence hold each term (or its nearest spelling)."""
-        wanted = np.asarray(sentence_ids, dtype=np.int64)
-        out = np.zeros((len(wanted), len(query.terms)), dtype=bool)
-        for j, ids in enumerate(query.ids):
-            for t in ids:
-                out[:, j] |= np.isin(wanted, self.sentence_ids[self.indptr[t] : self.indptr[t + 1]])
-        return out
+        return float(_idf(self.size, 0 if term_id is None else self._df(term_id)))
 
     def coverage(self, query: QueryTerms, sentence_ids: Sequence[int] | np.ndarray) -> np.ndarray:
         """For each sentence, the IDF-weighted share of the query's terms that it contains (0..1).
@@ -212,14 +149,6 @@ class LexicalIndex:
         if total <= 0:
             return 0.0
         return sum(w for ids, w in zip(query.ids, query.weights, strict=True) if ids) / total
-
-    def scores(self, query: QueryTerms) -> np.ndarray:
-        """BM25 score of every sentence for the query (zeros where no term matches)."""
-        out = np.zeros(self.size, dtype=np.float32)
-        for t in query.all_ids:
-            lo, hi = self.indptr[t], self.indptr[t + 1]
-            out[self.sentence_ids[lo:hi]] += self.weights[lo:hi]  # a term lists each sentence once
-        return out
 
     def search(self, query: str, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Best k sentences by BM25 (sentence ids, scores), best first; only those with a positive score."""
@@ -256,3 +185,191 @@ class LexicalIndex:
         """Vocabulary words with the same first letter and a length within two: typo candidates."""
         buckets = self._buckets
         return [w for n in range(len(term) - 2, len(term) + 3) for w in buckets.get((term[:1], n), ())]
+
+
+@dataclass(frozen=True)
+class LexicalIndex(_Bm25):
+    """One segment's postings: sentence_ids[indptr[t]:indptr[t+1]] with their BM25 weights.
+
+    The term frequencies and sentence lengths the weights come from are kept too, so that segments
+    can be merged, and searched together with corpus-wide statistics, without tokenising again.
+    """
+
+    vocabulary: tuple[str, ...]
+    indptr: np.ndarray  # int64, len(vocabulary) + 1
+    sentence_ids: np.ndarray  # int32, per posting
+    weights: np.ndarray  # float32 BM25 weight, per posting
+    tfs: np.ndarray  # int32 term frequency, per posting
+    lengths: np.ndarray  # int32 terms per sentence
+
+    @property
+    def size(self) -> int:
+        return len(self.lengths)
+
+    def _df(self, term_id: int) -> int:
+        return int(self.indptr[term_id + 1] - self.indptr[term_id])
+
+    @classmethod
+    def build(cls, texts: Sequence[str]) -> LexicalIndex:
+        """Postings of the texts, numbered 0..len(texts) - 1."""
+        counts = [Counter(terms(t)) for t in texts]
+        fresh_terms = np.array([term for c in counts for term in c], dtype=str)
+        vocabulary = np.unique(fresh_terms)
+        ids = np.repeat(np.arange(len(texts), dtype=np.int64), [len(c) for c in counts])
+        tfs = np.fromiter((tf for c in counts for tf in c.values()), np.int64, len(fresh_terms))
+        lengths = np.array([sum(c.values()) for c in counts], dtype=np.int64)
+        return cls._assemble(vocabulary, np.searchsorted(vocabulary, fresh_terms), ids, tfs, lengths)
+
+    @classmethod
+    def merge(cls, parts: Sequence[LexicalIndex], renumbered: Sequence[np.ndarray]) -> LexicalIndex:
+        """The parts' postings in one index, part p's sentence i renumbered to renumbered[p][i] (-1:
+        left out); weights recomputed for the merged corpus in numpy, nothing tokenised again."""
+        size = sum(int((r >= 0).sum()) for r in renumbered)
+        lengths = np.zeros(size, np.int64)
+        old_terms, keeps = [], []
+        for part, numbers in zip(parts, renumbered, strict=True):
+            terms_of = np.repeat(np.arange(len(part.vocabulary)), np.diff(part.indptr))
+            keep = numbers[part.sentence_ids] >= 0
+            old_terms.append(terms_of)
+            keeps.append(keep)
+            moved = numbers >= 0
+            lengths[numbers[moved]] = part.lengths[moved]
+        vocabularies = [np.array(p.vocabulary, dtype=str) for p in parts]
+        used = [v[np.unique(t[k])] for v, t, k in zip(vocabularies, old_terms, keeps, strict=True)]
+        vocabulary = functools.reduce(np.union1d, used, np.zeros(0, dtype=str))
+        term_of = np.concatenate(
+            [np.zeros(0, np.int64)]
+            + [
+                np.searchsorted(vocabulary, v)[t[k]]
+                for v, t, k in zip(vocabularies, old_terms, keeps, strict=True)
+            ]
+        )
+        ids = np.concatenate(
+            [np.zeros(0, np.int64)]
+            + [n[p.sentence_ids][k] for p, n, k in zip(parts, renumbered, keeps, strict=True)]
+        )
+        tfs = np.concatenate(
+            [np.zeros(0, np.int64)] + [p.tfs[k].astype(np.int64) for p, k in zip(parts, keeps, strict=True)]
+        )
+        return cls._assemble(vocabulary, term_of, ids, tfs, lengths)
+
+    @classmethod
+    def update(
+        cls,
+        previous: LexicalIndex | None,
+        renumbered: np.ndarray,
+        texts: Sequence[str],
+        rows: np.ndarray,
+    ) -> LexicalIndex:
+        """The previous index's postings with its sentence i renumbered to renumbered[i] (-1: gone),
+        plus `texts` tokenised as the sentences numbered `rows`."""
+        fresh = cls.build(texts)
+        if previous is None:
+            return cls.merge([fresh], [np.asarray(rows, np.int64)])
+        return cls.merge([previous, fresh], [renumbered, np.asarray(rows, np.int64)])
+
+    @classmethod
+    def _assemble(
+        cls,
+        vocabulary: np.ndarray,
+        term_of: np.ndarray,
+        ids: np.ndarray,
+        tfs: np.ndarray,
+        lengths: np.ndarray,
+    ) -> LexicalIndex:
+        size = len(lengths)
+        order = np.argsort(term_of * max(size, 1) + ids, kind="stable")
+        term_of, ids, tfs = term_of[order], ids[order], tfs[order]
+        df = np.bincount(term_of, minlength=len(vocabulary))
+        indptr = np.concatenate([[0], np.cumsum(df)]).astype(np.int64)
+        average = float(lengths.mean()) if size and lengths.mean() > 0 else 1.0
+        weights = _weights(_idf(size, df)[term_of], tfs, lengths[ids], average)
+        return cls(
+            vocabulary=tuple(vocabulary.tolist()),
+            indptr=indptr,
+            sentence_ids=ids.astype(np.int32),
+            weights=weights,
+            tfs=tfs.astype(np.int32),
+            lengths=lengths.astype(np.int32),
+        )
+
+    def presence(self, query: QueryTerms, sentence_ids: Sequence[int] | np.ndarray) -> np.ndarray:
+        wanted = np.asarray(sentence_ids, dtype=np.int64)
+        out = np.zeros((len(wanted), len(query.terms)), dtype=bool)
+        for j, ids in enumerate(query.ids):
+            for t in ids:
+                out[:, j] |= np.isin(wanted, self.sentence_ids[self.indptr[t] : self.indptr[t + 1]])
+        return out
+
+    def scores(self, query: QueryTerms) -> np.ndarray:
+        out = np.zeros(self.size, dtype=np.float32)
+        for t in query.all_ids:
+            lo, hi = self.indptr[t], self.indptr[t + 1]
+            out[self.sentence_ids[lo:hi]] += self.weights[lo:hi]  # a term lists each sentence once
+        return out
+
+
+class LexicalView(_Bm25):
+    """Several segments' postings searched as one index of their live sentences: statistics (sentence
+    count, mean length, document frequencies) are those of the live sentences, and weights are
+    computed for the query's terms only, so the scores equal those of the segments merged into one."""
+
+    def __init__(self, parts: Sequence[LexicalIndex], global_ids: Sequence[np.ndarray]) -> None:
+        self.parts = tuple(parts)
+        self.global_ids = tuple(global_ids)  # per part: local sentence id -> global id, -1 deleted
+        self._size = sum(int((g >= 0).sum()) for g in self.global_ids)
+        total = sum(int(p.lengths[g >= 0].sum()) for p, g in zip(self.parts, self.global_ids, strict=True))
+        self._average = total / self._size if self._size and total > 0 else 1.0
+        live_df: dict[str, int] = {}
+        for part, numbers in zip(self.parts, self.global_ids, strict=True):
+            if (numbers >= 0).all():
+                df = np.diff(part.indptr)
+            else:
+                terms_of = np.repeat(np.arange(len(part.vocabulary)), np.diff(part.indptr))
+                df = np.bincount(terms_of[numbers[part.sentence_ids] >= 0], minlength=len(part.vocabulary))
+            for term, n in zip(part.vocabulary, df.tolist(), strict=True):
+                if n:
+                    live_df[term] = live_df.get(term, 0) + n
+        self.vocabulary = tuple(sorted(live_df))
+        self._dfs = [live_df[t] for t in self.vocabulary]
+
+    @property
+    def size(self) -> int:
+        return self._size
+
+    def _df(self, term_id: int) -> int:
+        return self._dfs[term_id]
+
+    def _postings(self, term_id: int) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """Per part holding the term: (global sentence ids, term frequencies, lengths), live only."""
+        term = self.vocabulary[term_id]
+        out = []
+        for part, numbers in zip(self.parts, self.global_ids, strict=True):
+            local = part._lookup.get(term)
+            if local is None:
+                continue
+            lo, hi = part.indptr[local], part.indptr[local + 1]
+            ids = numbers[part.sentence_ids[lo:hi]]
+            live = ids >= 0
+            local_ids = part.sentence_ids[lo:hi][live]
+            out.append(
+                (ids[live], part.tfs[lo:hi][live].astype(np.int64), part.lengths[local_ids].astype(np.int64))
+            )
+        return out
+
+    def presence(self, query: QueryTerms, sentence_ids: Sequence[int] | np.ndarray) -> np.ndarray:
+        wanted = np.asarray(sentence_ids, dtype=np.int64)
+        out = np.zeros((len(wanted), len(query.terms)), dtype=bool)
+        for j, ids in enumerate(query.ids):
+            for t in ids:
+                for holders, _, _ in self._postings(t):
+                    out[:, j] |= np.isin(wanted, holders)
+        return out
+
+    def scores(self, query: QueryTerms) -> np.ndarray:
+        out = np.zeros(self.size, dtype=np.float32)
+        for t in query.all_ids:
+            idf = _idf(self.size, np.array([self._df(t)]))
+            for ids, tfs, lengths in self._postings(t):
+                out[ids] += _weights(idf, tfs, lengths, self._average)
+        return out

@@ -1,11 +1,13 @@
 """The on-disk index: the only module that reads or writes `index/`.
 
-Layout: `index/builds/<id>/` holds one complete build (manifest.json, documents.json,
-sentences.npy, traits.npy, vectors.faiss, sentence_vectors.npy, title_vectors.npy, lexical.npz,
-encoder.onnx, encoder.weights, tokenizer.json) and `index/current` is a
-symlink to the build in use. A new build is written beside the old one and `current` is swapped
-with one atomic rename, so a reader sees the old index or the new one, never half of one. Every file's
-sha256 is in the manifest and checked at load.
+Layout: `index/builds/<id>/` holds one complete build: manifest.json, the encoder (encoder.onnx,
+encoder.weights, tokenizer.json) and its segments (see qa.index.segments), each a set of
+SEGMENT_FILES (documents.json, sentences.npy, traits.npy, vectors.faiss, sentence_vectors.npy,
+title_vectors.npy, lexical.npz): the first in the build's own folder, later ones in
+`segments/<id>/`. `index/current` is a symlink to the build in use. A new build is written beside
+the old one, with hard links to the segments it keeps (nothing written is copied or hashed again),
+and `current` is swapped with one atomic rename, so a reader sees the old index or the new one,
+never half of one. Every file's sha256 is in the manifest and checked at load.
 """
 
 from __future__ import annotations
@@ -22,15 +24,15 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from qa.checksums import sha256_bytes, sha256_file
 from qa.errors import IndexFileError, IndexLockedError
 from qa.index.layout import (
-    DATA_FILES,
     DOCUMENTS,
+    ENCODER_FILES,
     LEXICAL,
     MANIFEST,
     ONNX,
@@ -44,12 +46,11 @@ from qa.index.layout import (
     current_build,
 )
 from qa.index.lexical import LexicalIndex
+from qa.index.segments import Combined, Segment, combine
 from qa.index.table import SentenceTable
-from qa.models import Document, Manifest
+from qa.models import Document, Manifest, SegmentEntry
 
 if TYPE_CHECKING:
-    import faiss
-
     from qa.index.warmup import EncoderWarmup
 
 # 2: Snowball stems, sentence traits (entity labels, length, question mark) and title vectors.
@@ -57,39 +58,64 @@ if TYPE_CHECKING:
 # 4: BM25 term frequencies and sentence lengths kept (updates renumber postings instead of
 #    tokenising every sentence again); the chunking code's fingerprint in the manifest.
 # 5: the encoder's weights in their own file (encoder.weights) beside its graph.
-FORMAT_VERSION = 5
+# 6: segments (an update appends one, and marks changed and removed articles deleted); a format-5
+#    build is read as one segment in the build's folder.
+FORMAT_VERSION = 6
+SEGMENT_FILES = (DOCUMENTS, SENTENCES, TRAITS, VECTORS, SENTENCE_VECTORS, TITLE_VECTORS, LEXICAL)
 
 
 @dataclass(frozen=True)
 class StoredIndex:
-    """A verified build, read into memory."""
+    """A verified build, read into memory: its segments, searched as one (`table`)."""
 
     path: Path
     manifest: Manifest
-    documents: tuple[Document, ...]
-    sentences: np.ndarray  # int32 rows: doc, paragraph, start, end
-    vectors: faiss.Index  # over the sentences embedded with their context
-    sentence_vectors: np.ndarray  # float16, each sentence embedded alone: for reranking and highlights
-    title_vectors: np.ndarray  # float16, each document's title embedded
-    traits: np.ndarray  # int32 rows: entity label mask, words, ends with "?"
-    lexical: LexicalIndex
+    segments: tuple[Segment, ...]
     encoder_path: Path
     tokenizer_path: Path
 
     @cached_property
+    def combined(self) -> Combined:
+        return combine(self.segments, [frozenset(e.deleted) for e in self.manifest.segments])
+
+    @cached_property
     def table(self) -> SentenceTable:
-        """The sentences as retrieval reads them."""
-        return SentenceTable(
-            documents=self.documents,
-            rows=self.sentences,
-            context_index=self.vectors,
-            sentence_vectors=self.sentence_vectors,
-            title_vectors=self.title_vectors,
-            entity_masks=self.traits[:, 0],
-            words=self.traits[:, 1],
-            question_marks=self.traits[:, 2].astype(bool),
-            lexical=self.lexical,
-        )
+        """The live sentences as retrieval reads them."""
+        return self.combined.table
+
+    # The live index as one, numbered across segments (see Combined).
+    @property
+    def documents(self) -> tuple[Document, ...]:
+        return self.combined.documents
+
+    @property
+    def sentences(self) -> np.ndarray:
+        return self.combined.rows
+
+    @property
+    def vectors(self) -> Any:
+        return self.combined.vectors
+
+    @property
+    def sentence_vectors(self) -> Any:
+        return self.combined.sentence_vectors
+
+    @property
+    def title_vectors(self) -> np.ndarray:
+        return self.combined.title_vectors
+
+    @property
+    def traits(self) -> np.ndarray:
+        return self.combined.traits
+
+    @property
+    def lexical(self) -> Any:
+        return self.combined.lexical
+
+
+def segment_path(folder: str, name: str) -> str:
+    """A segment file's path within its build, as the manifest names it."""
+    return f"{folder}/{name}" if folder else name
 
 
 def read_manifest(build: Path) -> Manifest:
@@ -97,6 +123,11 @@ def read_manifest(build: Path) -> Manifest:
         data = json.loads((build / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise IndexFileError(f"index manifest unreadable ({exc})") from exc
+    if isinstance(data, dict) and data.get("format_version") == 5 and "segments" not in data:
+        # Before segments: the build's own folder held the one segment. Read it as it is, so an
+        # upgrade does not embed an archive again.
+        one = {"folder": "", "sentences": data.get("sentences"), "faiss_kind": data.get("faiss_kind")}
+        data = {**data, "format_version": FORMAT_VERSION, "segments": [one]}
     if not isinstance(data, dict) or data.get("format_version") != FORMAT_VERSION:
         raise IndexFileError("index built by another version of qa")
     try:
@@ -128,37 +159,34 @@ def load(index_dir: Path, warmup: EncoderWarmup | None = None) -> StoredIndex:
             weights_hash = warmup.sha256
         else:
             weights_hash = pool.submit(sha256_file, build / ONNX_WEIGHTS)
-        blobs = {name: _checked(build, name, manifest) for name in DATA_FILES if name != ONNX_WEIGHTS}
-        structures = _parse(blobs, manifest)
+        for name in (ONNX, TOKENIZER):
+            _checked(build, name, manifest)
+        segments = tuple(_read_segment(build, entry, manifest) for entry in manifest.segments)
         try:
             intact = weights_hash.result() == manifest.files.get(ONNX_WEIGHTS)
         except OSError:
             intact = False
     if not intact:
         raise IndexFileError(f"index file {ONNX_WEIGHTS} is missing or damaged")
-    documents, sentences, traits, vectors, sentence_vectors, title_vectors, lexical = structures
+    pairs = zip(segments, manifest.segments, strict=True)
+    live = [int(s.live_rows(frozenset(e.deleted)).sum()) for s, e in pairs]
+    if sum(live) != manifest.sentences:
+        raise IndexFileError("index files disagree with the manifest on the number of sentences")
     return StoredIndex(
         path=build,
         manifest=manifest,
-        documents=documents,
-        sentences=sentences,
-        vectors=vectors,
-        sentence_vectors=sentence_vectors,
-        title_vectors=title_vectors,
-        traits=traits,
-        lexical=lexical,
+        segments=segments,
         encoder_path=build / ONNX,
         tokenizer_path=build / TOKENIZER,
     )
 
 
-def _parse(
-    blobs: dict[str, bytes], manifest: Manifest
-) -> tuple[tuple[Document, ...], np.ndarray, np.ndarray, faiss.Index, np.ndarray, np.ndarray, LexicalIndex]:
+def _read_segment(build: Path, entry: SegmentEntry, manifest: Manifest) -> Segment:
     import io
 
     import faiss
 
+    blobs = {name: _checked(build, segment_path(entry.folder, name), manifest) for name in SEGMENT_FILES}
     try:
         documents = tuple(Document.model_validate(d) for d in json.loads(blobs[DOCUMENTS]))
         sentences = np.load(io.BytesIO(blobs[SENTENCES]), allow_pickle=False)
@@ -186,12 +214,12 @@ def _parse(
         vectors.ntotal,
         len(sentence_vectors),
         lexical.size,
-        manifest.sentences,
+        entry.sentences,
     )
     postings = {len(lexical.sentence_ids), len(lexical.weights), len(lexical.tfs), int(lexical.indptr[-1])}
     if len(set(counts)) != 1 or len(title_vectors) != len(documents) or len(postings) != 1:
         raise IndexFileError("index files disagree on the number of sentences or postings")
-    return documents, sentences, traits, vectors, sentence_vectors, title_vectors, lexical
+    return Segment(documents, sentences, vectors, sentence_vectors, title_vectors, traits, lexical)
 
 
 def check_index_dir(index_dir: Path) -> None:
@@ -242,28 +270,51 @@ def new_build_dir(index_dir: Path) -> Path:
     raise AssertionError("unreachable")
 
 
-def write_documents(build: Path, documents: list[Document]) -> None:
-    payload = "[" + ",".join(d.model_dump_json() for d in documents) + "]"
-    (build / DOCUMENTS).write_text(payload, encoding="utf-8")
-
-
-def write_sentences(build: Path, rows: np.ndarray) -> None:
-    """int32 rows (doc, paragraph, start, end), the layout `SentenceTable` reads."""
-    np.save(build / SENTENCES, rows.astype(np.int32).reshape(-1, 4), allow_pickle=False)
-
-
-def write_vectors(build: Path, index: faiss.Index) -> None:
+def write_segment(build: Path, folder: str, segment: Segment) -> dict[str, str]:
+    """Write a segment's files into `folder` of the build; their sha256 by path, for the manifest."""
     import faiss
 
-    faiss.write_index(index, str(build / VECTORS))
+    where = build / folder
+    where.mkdir(parents=True, exist_ok=True)
+    payload = "[" + ",".join(d.model_dump_json() for d in segment.documents) + "]"
+    (where / DOCUMENTS).write_text(payload, encoding="utf-8")
+    # Sentence rows: int32 (doc, paragraph, start, end), the layout `SentenceTable` reads.
+    np.save(where / SENTENCES, segment.rows.astype(np.int32).reshape(-1, 4), allow_pickle=False)
+    np.save(where / TRAITS, segment.traits.astype(np.int32).reshape(-1, 3), allow_pickle=False)
+    faiss.write_index(segment.vectors, str(where / VECTORS))
+    np.save(where / SENTENCE_VECTORS, segment.sentence_vectors.astype(np.float16), allow_pickle=False)
+    np.save(where / TITLE_VECTORS, segment.title_vectors.astype(np.float16), allow_pickle=False)
+    lexical = segment.lexical
+    with open(where / LEXICAL, "wb") as handle:
+        np.savez(
+            handle,
+            vocabulary=np.array(lexical.vocabulary, dtype=str),
+            indptr=lexical.indptr,
+            sentence_ids=lexical.sentence_ids,
+            weights=lexical.weights,
+            tfs=lexical.tfs,
+            lengths=lexical.lengths,
+        )
+    return {segment_path(folder, name): sha256_file(where / name) for name in SEGMENT_FILES}
 
 
-def write_sentence_vectors(build: Path, vectors: np.ndarray) -> None:
-    np.save(build / SENTENCE_VECTORS, vectors.astype(np.float16), allow_pickle=False)
+def link_segment(source: Path, build: Path, folder: str, checksums: dict[str, str]) -> dict[str, str]:
+    """Keep a segment of the previous build: hard links to its files (a copy where the file system
+    has none), and their checksums as the previous manifest recorded them."""
+    (build / folder).mkdir(parents=True, exist_ok=True)
+    kept = {}
+    for name in SEGMENT_FILES:
+        path = segment_path(folder, name)
+        _link_or_copy(source / path, build / path)
+        kept[path] = checksums[path]
+    return kept
 
 
-def write_title_vectors(build: Path, vectors: np.ndarray) -> None:
-    np.save(build / TITLE_VECTORS, vectors.astype(np.float16), allow_pickle=False)
+def _link_or_copy(source: Path, target: Path) -> None:
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)
 
 
 def sentence_traits(entity_masks: np.ndarray, texts: list[str]) -> np.ndarray:
@@ -276,53 +327,43 @@ def sentence_traits(entity_masks: np.ndarray, texts: list[str]) -> np.ndarray:
     return rows.reshape(-1, 3)
 
 
-def write_traits(build: Path, traits: np.ndarray) -> None:
-    np.save(build / TRAITS, traits.astype(np.int32).reshape(-1, 3), allow_pickle=False)
-
-
-def write_lexical(build: Path, lexical: LexicalIndex) -> None:
-    with open(build / LEXICAL, "wb") as handle:
-        np.savez(
-            handle,
-            vocabulary=np.array(lexical.vocabulary, dtype=str),
-            indptr=lexical.indptr,
-            sentence_ids=lexical.sentence_ids,
-            weights=lexical.weights,
-            tfs=lexical.tfs,
-            lengths=lexical.lengths,
-        )
-
-
 def write_encoder(build: Path, onnx_file: Path, tokenizer_file: Path) -> None:
     """The build's own copy of the encoder (graph, and the weights beside it), so the index answers
     even after the cache is cleared: hard links where the file system allows (the weights are 90 MB
     and never modified), else copies."""
     if onnx_file != build / ONNX:  # an export made for this build only is in place already
         for name, source in ((ONNX_WEIGHTS, onnx_file.parent / ONNX_WEIGHTS), (ONNX, onnx_file)):
-            try:
-                os.link(source, build / name)
-            except OSError:
-                shutil.copyfile(source, build / name)
+            _link_or_copy(source, build / name)
     shutil.copyfile(tokenizer_file, build / TOKENIZER)
 
 
-def file_checksums(build: Path, weights_sha256: str | None = None) -> dict[str, str]:
-    """sha256 of every file of a build; `weights_sha256` when the encoder's weights are a link to a
-    file whose checksum is known (verified when the previous index was loaded, or checked against
+def encoder_checksums(build: Path, weights_sha256: str | None = None) -> dict[str, str]:
+    """sha256 of the build's encoder files; `weights_sha256` when the encoder's weights are a link to
+    a file whose checksum is known (verified when the previous index was loaded, or checked against
     the cached export's record): 90 MB not hashed again."""
     return {
         name: weights_sha256 if name == ONNX_WEIGHTS and weights_sha256 else sha256_file(build / name)
-        for name in DATA_FILES
+        for name in ENCODER_FILES
+    }
+
+
+def file_checksums(build: Path) -> dict[str, str]:
+    """sha256 of every file of a build but its manifest, by path in the build (for checks)."""
+    return {
+        str(p.relative_to(build)): sha256_file(p)
+        for p in sorted(build.rglob("*"))
+        if p.is_file() and p.name != MANIFEST
     }
 
 
 def publish(index_dir: Path, build: Path, manifest: Manifest) -> None:
     """Write the manifest, flush everything to disk, and make this build current in one rename."""
     (build / MANIFEST).write_text(manifest.model_dump_json(indent=2), encoding="utf-8")
-    for name in (*DATA_FILES, MANIFEST):
+    for name in (*manifest.files, MANIFEST):  # files linked from the last build have nothing to flush
         with open(build / name, "rb") as handle:
             os.fsync(handle.fileno())
-    _fsync_dir(build)
+    for folder in {e.folder for e in manifest.segments} | {""}:
+        _fsync_dir(build / folder)
     link = index_dir / "current"
     staging = index_dir / f".current-{os.getpid()}"
     with contextlib.suppress(FileNotFoundError):

@@ -14,11 +14,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from qa.index.lexical import LETTER_RUN, LexicalIndex
+from qa.index.lexical import LETTER_RUN, LexicalIndex, LexicalView
 from qa.models import Document
 
 if TYPE_CHECKING:
     import faiss
+
+    from qa.index.segments import SegmentedVectors, StackedRows
 
 # Columns of the int32 sentence rows.
 DOC, PARAGRAPH, START, END = range(4)
@@ -28,13 +30,13 @@ DOC, PARAGRAPH, START, END = range(4)
 class SentenceTable:
     documents: tuple[Document, ...]
     rows: np.ndarray  # int32 (doc, paragraph, start, end); offsets index the document's clean text
-    context_index: faiss.Index  # each sentence embedded with its context, searched first
-    sentence_vectors: np.ndarray  # float16, each sentence embedded alone
+    context_index: faiss.Index | SegmentedVectors  # each sentence embedded with its context, searched first
+    sentence_vectors: np.ndarray | StackedRows  # float16, each sentence embedded alone
     title_vectors: np.ndarray  # float16, one per document
     entity_masks: np.ndarray  # int32 NER label bitmask per sentence
     words: np.ndarray  # int32 word count per sentence
     question_marks: np.ndarray  # bool: the sentence ends with "?"
-    lexical: LexicalIndex
+    lexical: LexicalIndex | LexicalView
 
     def __len__(self) -> int:
         return len(self.rows)

@@ -115,10 +115,17 @@ def _parser() -> argparse.ArgumentParser:
         help="build the index of the articles",
         description="Read, clean, split and embed the articles; the new index replaces the old "
         "atomically. Articles unchanged since the last build keep their vectors: only added and "
-        "changed ones are embedded.",
+        "changed ones are embedded, into a new segment; the old versions of changed and removed "
+        "articles are marked deleted. Segments merge when there are more than eight.",
     )
-    index.add_argument(
+    rebuild = index.add_mutually_exclusive_group()
+    rebuild.add_argument(
         "--full", action="store_true", help="embed every article again instead of reusing the current index"
+    )
+    rebuild.add_argument(
+        "--compact",
+        action="store_true",
+        help="merge all segments into one and drop deleted articles (nothing is embedded again)",
     )
     index.add_argument(
         "--profile",
@@ -226,12 +233,13 @@ def _ask(args: argparse.Namespace) -> int:
 def _index(args: argparse.Namespace) -> int:
     from qa.index.build import build_index
 
-    manifest, changes = build_index(_settings(args), warn=_warn, full=args.full)
+    manifest, changes = build_index(_settings(args), warn=_warn, full=args.full, compact=args.compact)
     articles = sum(1 for f in manifest.corpus if f.sha256)
     profile = "large profile, int8 encoder" if manifest.profile == "large" else "default profile"
+    segments = len(manifest.segments)
     print(
         f"indexed {manifest.sentences} sentences from {articles} articles "
-        f"({manifest.faiss_kind} index, {profile})"
+        f"({manifest.faiss_kind} index, {segments} segment{'s' if segments != 1 else ''}, {profile})"
     )
     print(changes.summary())
     return 0

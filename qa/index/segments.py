@@ -1,0 +1,246 @@
+"""Segments: an index is a list of them, each written once by a build or an update, and searched
+together as one table of their live sentences.
+
+An update embeds the added and changed articles into a new segment and marks the old versions of
+changed and removed articles deleted in the segment that holds them; nothing already written is
+copied. Search skips deleted rows inside FAISS (an ID selector), BM25 uses the live sentences'
+statistics, and sentences are numbered across segments in order, so the answers are those of the
+segments merged into one (`merge`), which happens when there are many or on `qa index --compact`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, cast
+
+import numpy as np
+
+from qa.index.lexical import LexicalIndex, LexicalView
+from qa.index.table import DOC, SentenceTable
+from qa.models import Document
+
+if TYPE_CHECKING:
+    import faiss
+
+# More segments than this after an update: the small ones are merged (see `plan_merge`).
+MAX_SEGMENTS = 8
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One segment's contents: its own articles, numbered from 0 within it."""
+
+    documents: tuple[Document, ...]
+    rows: np.ndarray  # int32 (doc, paragraph, start, end), doc numbered within the segment
+    vectors: faiss.Index  # each sentence embedded with its context
+    sentence_vectors: np.ndarray  # float16, each sentence embedded alone
+    title_vectors: np.ndarray  # float16, one per document
+    traits: np.ndarray  # int32 (entity label mask, words, ends with "?")
+    lexical: LexicalIndex
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def live_rows(self, deleted: frozenset[str]) -> np.ndarray:
+        """Bool per sentence: its article is not marked deleted."""
+        if not deleted:
+            return np.ones(len(self.rows), dtype=bool)
+        gone = np.array([d.name in deleted for d in self.documents], dtype=bool)
+        return ~gone[self.rows[:, DOC]] if len(self.rows) else np.zeros(0, dtype=bool)
+
+    def all_vectors(self) -> np.ndarray:
+        """The context vectors as stored (float32), in row order."""
+        import faiss
+
+        if isinstance(self.vectors, faiss.IndexIVF):
+            self.vectors.make_direct_map()  # IVF lists do not know their ids' order without it
+        return cast("np.ndarray", self.vectors.reconstruct_n(0, self.vectors.ntotal))
+
+
+class SegmentedVectors:
+    """The segments' FAISS indexes searched as one: deleted rows are skipped inside FAISS (a bitmap
+    selector), so each segment still returns its k best live sentences, then the best k overall."""
+
+    def __init__(self, parts: Sequence[Any], global_ids: Sequence[np.ndarray]) -> None:
+        import faiss
+
+        self.parts = tuple(parts)
+        self.global_ids = tuple(global_ids)
+        self.ntotal = sum(int((g >= 0).sum()) for g in self.global_ids)
+        self._params: list[Any] = []
+        self._bitmaps: list[np.ndarray] = []  # FAISS keeps a raw pointer: the arrays must live as long
+        for index, numbers in zip(self.parts, self.global_ids, strict=True):
+            live = numbers >= 0
+            if live.all():
+                self._params.append(None)
+                continue
+            bitmap = np.packbits(live, bitorder="little")
+            self._bitmaps.append(bitmap)
+            selector = faiss.IDSelectorBitmap(len(live), faiss.swig_ptr(bitmap))
+            if isinstance(index, faiss.IndexIVF):
+                self._params.append(faiss.SearchParametersIVF(sel=selector, nprobe=index.nprobe))  # type: ignore[call-arg]
+            else:
+                self._params.append(faiss.SearchParameters(sel=selector))  # type: ignore[call-arg]
+
+    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """(scores, ids) of shape (1, k) like `faiss.Index.search` for one query; ids are global, and
+        -1 pads a short result."""
+        found_scores, found_ids = [], []
+        for index, numbers, params in zip(self.parts, self.global_ids, self._params, strict=True):
+            depth = min(k, index.ntotal)
+            if depth == 0:
+                continue
+            scores, ids = (
+                index.search(queries, depth, params=params) if params else index.search(queries, depth)
+            )
+            hit = ids[0] >= 0
+            found_scores.append(scores[0][hit])
+            found_ids.append(numbers[ids[0][hit]])
+        scores = np.concatenate([np.zeros(0, np.float32), *found_scores])
+        ids = np.concatenate([np.zeros(0, np.int64), *found_ids])
+        best = np.lexsort((ids, -scores))[:k]  # ties by sentence number, as one exact index gives them
+        out_scores = np.full((1, k), -np.inf, dtype=np.float32)
+        out_ids = np.full((1, k), -1, dtype=np.int64)
+        out_scores[0, : len(best)], out_ids[0, : len(best)] = scores[best], ids[best]
+        return out_scores, out_ids
+
+
+class StackedRows:
+    """Rows of several arrays (the segments' float16 sentence vectors) indexed by global sentence id,
+    without copying them into one array at load."""
+
+    def __init__(self, parts: Sequence[np.ndarray], global_ids: Sequence[np.ndarray]) -> None:
+        self.parts = tuple(parts)
+        live = [np.flatnonzero(g >= 0) for g in global_ids]
+        self._part = np.concatenate([np.full(len(rows), p, np.int32) for p, rows in enumerate(live)])
+        self._local = np.concatenate([rows.astype(np.int64) for rows in live])
+        self.shape = (len(self._local), self.parts[0].shape[1])
+
+    def __len__(self) -> int:
+        return len(self._local)
+
+    def __getitem__(self, ids: np.ndarray) -> np.ndarray:
+        ids = np.asarray(ids, dtype=np.int64)
+        out = np.empty((len(ids), self.shape[1]), dtype=self.parts[0].dtype)
+        part, local = self._part[ids], self._local[ids]
+        for p in np.unique(part).tolist():
+            mine = part == p
+            out[mine] = self.parts[p][local[mine]]
+        return out
+
+    def astype(self, dtype: Any) -> np.ndarray:
+        """All rows as one array (tests and benchmarks; retrieval gathers rows by id)."""
+        return self[np.arange(len(self))].astype(dtype)
+
+
+@dataclass(frozen=True)
+class Combined:
+    """The live sentences of all segments as one index: what retrieval reads."""
+
+    documents: tuple[Document, ...]
+    rows: np.ndarray  # doc numbered across segments
+    traits: np.ndarray
+    title_vectors: np.ndarray
+    sentence_vectors: np.ndarray | StackedRows
+    vectors: Any  # faiss.Index for one intact segment, else SegmentedVectors
+    lexical: LexicalIndex | LexicalView
+
+    @property
+    def table(self) -> SentenceTable:
+        return SentenceTable(
+            documents=self.documents,
+            rows=self.rows,
+            context_index=self.vectors,
+            sentence_vectors=self.sentence_vectors,
+            title_vectors=self.title_vectors,
+            entity_masks=self.traits[:, 0],
+            words=self.traits[:, 1],
+            question_marks=self.traits[:, 2].astype(bool),
+            lexical=self.lexical,
+        )
+
+
+def combine(segments: Sequence[Segment], deleted: Sequence[frozenset[str]]) -> Combined:
+    """The segments' live sentences numbered in segment order. One segment with nothing deleted is
+    used as it is (no copy): the common case after a full build or a merge."""
+    if len(segments) == 1 and not deleted[0]:
+        only = segments[0]
+        return Combined(
+            only.documents,
+            only.rows,
+            only.traits,
+            only.title_vectors,
+            only.sentence_vectors,
+            only.vectors,
+            only.lexical,
+        )
+    documents: list[Document] = []
+    rows, traits, titles, global_ids = [], [], [], []
+    at = 0
+    for segment, gone in zip(segments, deleted, strict=True):
+        live_docs = np.array([d.name not in gone for d in segment.documents], dtype=bool)
+        doc_numbers = np.cumsum(live_docs) - 1 + len(documents)
+        live = segment.live_rows(gone)
+        numbers = np.full(len(segment), -1, dtype=np.int64)
+        numbers[live] = np.arange(at, at + int(live.sum()))
+        at += int(live.sum())
+        block = segment.rows[live].copy()
+        block[:, DOC] = doc_numbers[block[:, DOC]]
+        rows.append(block)
+        traits.append(segment.traits[live])
+        titles.append(segment.title_vectors[live_docs])
+        documents.extend(d for d, keep in zip(segment.documents, live_docs, strict=True) if keep)
+        global_ids.append(numbers)
+    return Combined(
+        documents=tuple(documents),
+        rows=np.concatenate(rows).astype(np.int32).reshape(-1, 4),
+        traits=np.concatenate(traits).reshape(-1, 3),
+        title_vectors=np.concatenate(titles),
+        sentence_vectors=StackedRows([s.sentence_vectors for s in segments], global_ids),
+        vectors=SegmentedVectors([s.vectors for s in segments], global_ids),
+        lexical=LexicalView([s.lexical for s in segments], global_ids),
+    )
+
+
+def merge(segments: Sequence[Segment], deleted: Sequence[frozenset[str]], vector_index: Any) -> Segment:
+    """One segment holding the live articles of `segments`, in order: arrays gathered, BM25 postings
+    renumbered, nothing embedded or tokenised again. `vector_index(vectors, trained)` builds its
+    FAISS index (exact or IVF by size), given the largest part's index to reuse trained lists."""
+    lives = [s.live_rows(gone) for s, gone in zip(segments, deleted, strict=True)]
+    combined = combine(segments, deleted)
+    vectors = np.concatenate(
+        [np.zeros((0, segments[0].sentence_vectors.shape[1]), np.float32)]
+        + [s.all_vectors()[live] for s, live in zip(segments, lives, strict=True)]
+    )
+    sentence_vectors = np.concatenate(
+        [s.sentence_vectors[live] for s, live in zip(segments, lives, strict=True)]
+    )
+    renumbered, at = [], 0
+    for live in lives:
+        numbers = np.full(len(live), -1, dtype=np.int64)
+        numbers[live] = np.arange(at, at + int(live.sum()))
+        at += int(live.sum())
+        renumbered.append(numbers)
+    largest = max(segments, key=len).vectors
+    return Segment(
+        documents=combined.documents,
+        rows=combined.rows,
+        vectors=vector_index(vectors, largest),
+        sentence_vectors=sentence_vectors.astype(np.float16),
+        title_vectors=combined.title_vectors,
+        traits=combined.traits,
+        lexical=LexicalIndex.merge([s.lexical for s in segments], renumbered),
+    )
+
+
+def plan_merge(sizes: Sequence[int], deleted_shares: Sequence[float]) -> list[int]:
+    """Which segments (positions) an update merges: none while there are at most MAX_SEGMENTS;
+    past that, every segment but the largest (merging small ones costs little), or all of them when
+    half of the largest is deleted."""
+    if len(sizes) <= MAX_SEGMENTS:
+        return []
+    largest = max(range(len(sizes)), key=lambda i: sizes[i])
+    if deleted_shares[largest] >= 0.5:
+        return list(range(len(sizes)))
+    return [i for i in range(len(sizes)) if i != largest]
