@@ -99,8 +99,8 @@ def test_an_update_links_the_segments_it_keeps_and_hashes_only_what_it_writes(co
     first = store.current_build(settings.index_dir)
     inodes = {name: (first / name).stat().st_ino for name in store.SEGMENT_FILES}
     hashed: list[Path] = []
-    sha256_file = store.sha256_file
-    monkeypatch.setattr(store, "sha256_file", lambda path: hashed.append(Path(path)) or sha256_file(path))
+    digest = store.data_file_digest
+    monkeypatch.setattr(store, "data_file_digest", lambda path: hashed.append(Path(path)) or digest(path))
     (corpus / "zebra.txt").write_text("The zebra council of Ruritania approved the tram plan on Friday.")
     manifest, changes = build_index(settings, warn=lambda _: None, progress=False)
     second = store.current_build(settings.index_dir)

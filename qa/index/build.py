@@ -318,7 +318,7 @@ def _embed_segment(
         work = sum(map(len, texts)) + sum(len(alone[k]) for k in differs)
         embedding = Progress("embedding", len(texts) + len(differs), "texts", say, total_work=work)
         vectors = _embed(encoder, texts, embedding)
-        sentence_vectors = vectors.copy()
+        sentence_vectors = vectors.astype(np.float16)  # as stored, and as a reader gets them
         sentence_vectors[differs] = _embed(encoder, [alone[k] for k in differs], embedding)
         title_vectors = _embed(encoder, [d.title for d in docs])
         embedding.finish()
@@ -336,8 +336,7 @@ def _embed_segment(
         documents=tuple(docs),
         rows=rows,
         vectors=vector_index(vectors, settings.exact_limit)[0],
-        # float16 as stored, and as a reader gets them
-        sentence_vectors=sentence_vectors.astype(np.float16),
+        sentence_vectors=sentence_vectors,
         title_vectors=title_vectors.astype(np.float16),
         traits=traits,
         lexical=LexicalIndex.build(texts),

@@ -212,13 +212,29 @@ class LexicalIndex(_Bm25):
     @classmethod
     def build(cls, texts: Sequence[str]) -> LexicalIndex:
         """Postings of the texts, numbered 0..len(texts) - 1."""
-        counts = [Counter(terms(t)) for t in texts]
-        fresh_terms = np.array([term for c in counts for term in c], dtype=str)
-        vocabulary = np.unique(fresh_terms)
-        ids = np.repeat(np.arange(len(texts), dtype=np.int64), [len(c) for c in counts])
-        tfs = np.fromiter((tf for c in counts for tf in c.values()), np.int64, len(fresh_terms))
-        lengths = np.array([sum(c.values()) for c in counts], dtype=np.int64)
-        return cls._assemble(vocabulary, np.searchsorted(vocabulary, fresh_terms), ids, tfs, lengths)
+        # Terms are numbered as they are met and sorted once at the end: an array of every posting's
+        # term as a string would take (longest term x 4) bytes a posting, gigabytes at 10,000 articles.
+        numbers: dict[str, int] = {}
+        term_of, ids, tfs, lengths = [], [], [], np.zeros(len(texts), np.int64)
+        for i, text in enumerate(texts):
+            counts = Counter(terms(text))
+            lengths[i] = sum(counts.values())
+            for term, tf in counts.items():
+                term_of.append(numbers.setdefault(term, len(numbers)))
+                ids.append(i)
+                tfs.append(tf)
+        vocabulary = np.array(sorted(numbers), dtype=str)
+        rank = np.empty(len(numbers), np.int64)
+        rank[np.fromiter(numbers.values(), np.int64, len(numbers))] = np.searchsorted(
+            vocabulary, np.array(list(numbers), dtype=str)
+        )
+        return cls._assemble(
+            vocabulary,
+            rank[np.array(term_of, np.int64)],
+            np.array(ids, np.int64),
+            np.array(tfs, np.int64),
+            lengths,
+        )
 
     @classmethod
     def merge(cls, parts: Sequence[LexicalIndex], renumbered: Sequence[np.ndarray]) -> LexicalIndex:

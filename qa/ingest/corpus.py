@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,22 +50,21 @@ def list_corpus(corpus: Path, warn: Warn | None = None) -> list[CorpusFile]:
     root = corpus.resolve()
     files = []
     unread: list[str] = []
-    for path in sorted(corpus.rglob("*")):
-        rel = path.relative_to(corpus)
-        if any(part.startswith(".") for part in rel.parts):
+    # os.scandir rather than Path.rglob: its entries know whether they are files or links without a
+    # system call each, and plain strings sort fast (0.4 s against 0.03 s for 10,000 articles).
+    for rel, is_link in sorted(_walk(str(corpus), ""), key=lambda found: found[0].split("/")):
+        path = corpus / rel
+        suffix = os.path.splitext(rel)[1].lower()
+        if suffix not in SUFFIXES:
+            unread.append(rel)
             continue
-        if not path.is_file():
-            continue
-        if path.suffix.lower() not in SUFFIXES:
-            unread.append(rel.as_posix())
-            continue
-        # rglob does not enter linked folders, so only a linked file can lead outside (resolving
-        # every path costs a system call per path part: a tenth of a second per 1,000 articles).
-        if path.is_symlink() and not path.resolve().is_relative_to(root):
+        # Linked folders are not entered, so only a linked file can lead outside (resolving every
+        # path costs a system call per path part: a tenth of a second per 1,000 articles).
+        if is_link and not path.resolve().is_relative_to(root):
             if warn is not None:
-                warn(f"skipped {rel.as_posix()}: it links outside the article folder")
+                warn(f"skipped {rel}: it links outside the article folder")
             continue
-        files.append(CorpusFile(path=path, name=rel.as_posix()))
+        files.append(CorpusFile(path=path, name=rel))
     if warn is not None:
         for name in unread[:_UNREAD_NAMED]:
             suffix = Path(name).suffix.lower() or "extensionless"
@@ -73,6 +73,19 @@ def list_corpus(corpus: Path, warn: Warn | None = None) -> list[CorpusFile]:
             kinds = sorted({Path(n).suffix.lower() or "extensionless" for n in unread[_UNREAD_NAMED:]})
             warn(f"skipped {len(unread) - _UNREAD_NAMED} more files qa does not read ({', '.join(kinds)})")
     return files
+
+
+def _walk(folder: str, prefix: str) -> Iterator[tuple[str, bool]]:
+    """(path relative to the article folder, is a link) of every file under it, hidden ones skipped."""
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            rel = prefix + entry.name
+            if entry.is_dir(follow_symlinks=False):
+                yield from _walk(entry.path, rel + "/")
+            elif entry.is_file():  # a link to a file counts; a link to a folder is not entered
+                yield rel, entry.is_symlink()
 
 
 def stat_corpus(files: list[CorpusFile]) -> dict[str, tuple[int, int]]:
