@@ -9,7 +9,8 @@ fi
 # torch first and pinned: the CPU wheel of this release is on this machine's disk; any other
 # release (or none pinned) pulls several GB of CUDA packages.
 .venv/bin/pip install --quiet --disable-pip-version-check torch==2.13.0
-.venv/bin/pip install --quiet --disable-pip-version-check -e ".[dev]"
+# cluster: Ray, for `qa index --ray` and its tests on a local cluster.
+.venv/bin/pip install --quiet --disable-pip-version-check -e ".[dev,cluster]"
 # An editable install leaves qa's own modules uncompiled, and where PYTHONDONTWRITEBYTECODE is set
 # (as on CI machines) every `qa ask` would compile them again: about 45 ms of a 0.5 s start.
 .venv/bin/python -m compileall -q qa

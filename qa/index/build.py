@@ -34,8 +34,8 @@ from qa.index.entities import load_pipeline, tag_sentences
 from qa.index.lexical import LexicalIndex
 from qa.index.segments import Segment, merge, plan_merge
 from qa.ingest.chunking import chunker_fingerprint, embedding_texts, split_sentences
-from qa.ingest.corpus import check_folder, corpus_changed, read_corpus, reader_fingerprint
-from qa.models import Document, Manifest, Profile, SegmentEntry
+from qa.ingest.corpus import check_folder, corpus_changed, list_corpus, read_corpus, reader_fingerprint
+from qa.models import Document, IndexedFile, Manifest, Profile, SegmentEntry, Sentence
 from qa.progress import Progress, Warn, to_stderr
 
 if TYPE_CHECKING:
@@ -284,9 +284,14 @@ def build_index(
     only_if_needed: bool = False,
     full: bool = False,
     compact: bool = False,
+    ray: str | None = None,
 ) -> tuple[Manifest, Changes]:
-    """Read, clean, split and embed the corpus, then publish the new index atomically; see `_build`."""
-    manifest, changes, _ = _build(settings, warn, progress, only_if_needed, full, compact)
+    """Read, clean, split and embed the corpus, then publish the new index atomically; see `_build`.
+    `ray` (a Ray cluster's address, or "auto") makes a full build whose articles are read, split,
+    embedded and tagged on that cluster."""
+    manifest, changes, _ = _build(
+        settings, warn, progress, only_if_needed, full or ray is not None, compact, ray
+    )
     return manifest, changes
 
 
@@ -318,7 +323,7 @@ def _embed_segment(
         work = sum(map(len, texts)) + sum(len(alone[k]) for k in differs)
         embedding = Progress("embedding", len(texts) + len(differs), "texts", say, total_work=work)
         vectors = _embed(encoder, texts, embedding)
-        sentence_vectors = vectors.astype(np.float16)  # as stored, and as a reader gets them
+        sentence_vectors = vectors.astype(np.float16)  # as stored: no second float32 copy of them all
         sentence_vectors[differs] = _embed(encoder, [alone[k] for k in differs], embedding)
         title_vectors = _embed(encoder, [d.title for d in docs])
         embedding.finish()
@@ -331,20 +336,77 @@ def _embed_segment(
         raise
     finally:
         tagger.shutdown(wait=True)
+    return _segment(settings, docs, sentences, texts, vectors, sentence_vectors, title_vectors, traits)
+
+
+def _segment(
+    settings: Settings,
+    docs: list[Document],
+    sentences: list[Sentence],
+    texts: list[str],
+    vectors: np.ndarray,
+    sentence_vectors: np.ndarray,
+    title_vectors: np.ndarray,
+    traits: np.ndarray,
+) -> Segment:
+    """A segment of embedded and tagged articles, as written: the one place a local build and a
+    cluster build (`_cluster_segment`) assemble one."""
     rows = np.array([[u.doc, u.paragraph, u.start, u.end] for u in sentences], dtype=np.int32).reshape(-1, 4)
     return Segment(
         documents=tuple(docs),
         rows=rows,
         vectors=vector_index(vectors, settings.exact_limit)[0],
-        sentence_vectors=sentence_vectors,
+        sentence_vectors=sentence_vectors.astype(np.float16),  # as stored, and as a reader gets them
         title_vectors=title_vectors.astype(np.float16),
         traits=traits,
         lexical=LexicalIndex.build(texts),
     )
 
 
+def _cluster_segment(
+    settings: Settings,
+    address: str,
+    encoder_file: Path,
+    tokenizer_file: Path,
+    count: TokenCounter,
+    warn: Warn,
+    progress: bool,
+) -> tuple[Segment, list[IndexedFile]]:
+    """Every article read, split, embedded and tagged on a Ray cluster (qa.index.cluster), then
+    assembled here exactly as a local build assembles its own."""
+    from qa.index.cluster import cluster_work
+
+    files = list_corpus(settings.corpus, warn)
+    work = cluster_work(
+        address,
+        settings.corpus,
+        files,
+        max_tokens=settings.max_tokens,
+        embed_context=settings.embed_context,
+        encoder_file=encoder_file,
+        tokenizer_file=tokenizer_file,
+        threads=settings.threads,
+        warn=warn,
+        progress=progress,
+    )
+    docs, sentences = work.documents, work.sentences
+    texts = embedding_texts(docs, sentences, settings.embed_context, settings.max_tokens, count)
+    alone = [docs[u.doc].text[u.start : u.end] for u in sentences]
+    traits = store.sentence_traits(work.entity_masks, alone)
+    segment = _segment(
+        settings, docs, sentences, texts, work.context_vectors, work.alone_vectors, work.title_vectors, traits
+    )
+    return segment, work.entries
+
+
 def _build(
-    settings: Settings, warn: Warn, progress: bool, only_if_needed: bool, full: bool, compact: bool = False
+    settings: Settings,
+    warn: Warn,
+    progress: bool,
+    only_if_needed: bool,
+    full: bool,
+    compact: bool = False,
+    ray: str | None = None,
 ) -> tuple[Manifest, Changes, store.StoredIndex]:
     """Read, clean, split and embed the corpus, then publish the new index atomically.
 
@@ -379,9 +441,13 @@ def _build(
             known = {
                 d.name: (d, entries_by_name[d.name]) for d in previous.documents if d.name in entries_by_name
             }
-        docs, seen = read_corpus(settings.corpus, warn, known)
+        if ray is None:
+            docs, seen = read_corpus(settings.corpus, warn, known)
+            articles = len(docs)
+        else:  # read on the cluster, below: the number of files decides the profile
+            docs, seen, articles = [], [], len(list_corpus(settings.corpus))
         profile = known_profile(settings, current.manifest if current else None) or profile_for(
-            settings, len(docs)
+            settings, articles
         )
         tokenizer_file = path / "tokenizer.json"
         count = TokenCounter(load_tokenizer(tokenizer_file, settings.max_tokens))
@@ -392,7 +458,15 @@ def _build(
                 settings, path, previous, fingerprint, build, warn, int8=profile == "large"
             )
             say = warn if progress else None
-            fresh = _embed_segment(settings, plan.fresh, encoder, count, say) if plan.fresh else None
+            fresh: Segment | None
+            if ray is not None:
+                fresh, seen = _cluster_segment(
+                    settings, ray, encoder_file, tokenizer_file, count, warn, progress
+                )
+                docs = list(fresh.documents)
+                plan = _sort_out(None, docs)
+            else:
+                fresh = _embed_segment(settings, plan.fresh, encoder, count, say) if plan.fresh else None
             # What the new build holds: (segment, its deleted articles, where it comes from: the
             # previous build's folder, or None when written now).
             parts: list[tuple[Segment, frozenset[str], str | None]] = []

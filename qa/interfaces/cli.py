@@ -123,6 +123,13 @@ def _parser() -> argparse.ArgumentParser:
         "--full", action="store_true", help="embed every article again instead of reusing the current index"
     )
     rebuild.add_argument(
+        "--ray",
+        metavar="ADDRESS",
+        help="full build with the articles read, split, embedded and tagged on a Ray cluster: auto (the "
+        "cluster this machine belongs to, or one of its own cores), HOST:6379 or ray://HOST:10001; "
+        'needs pip install -e ".[cluster]" on every node (README, "A cluster")',
+    )
+    rebuild.add_argument(
         "--compact",
         action="store_true",
         help="merge all segments into one and drop deleted articles (nothing is embedded again)",
@@ -233,7 +240,9 @@ def _ask(args: argparse.Namespace) -> int:
 def _index(args: argparse.Namespace) -> int:
     from qa.index.build import build_index
 
-    manifest, changes = build_index(_settings(args), warn=_warn, full=args.full, compact=args.compact)
+    manifest, changes = build_index(
+        _settings(args), warn=_warn, full=args.full, compact=args.compact, ray=args.ray
+    )
     articles = sum(1 for f in manifest.corpus if f.sha256)
     profile = "large profile, int8 encoder" if manifest.profile == "large" else "default profile"
     segments = len(manifest.segments)
