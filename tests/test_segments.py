@@ -171,3 +171,38 @@ def test_a_damaged_file_of_a_later_segment_is_detected(segmented, tmp_path):
     target.write_bytes(data[:-7] + bytes(7))
     with pytest.raises(IndexFileError, match="damaged"):
         store.load(copy)
+
+
+@pytest.mark.slow
+def test_killing_an_update_at_any_moment_leaves_the_segments_it_links_intact(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    corpus = tmp_path / "articles"
+    shutil.copytree(SEEDS, corpus)
+    settings = Settings(corpus=corpus, index_dir=tmp_path / "index")
+    build_index(settings, **QUIET)
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    for i, delay in enumerate((0.3, 0.8, 1.2, 1.6, 2.2)):
+        (corpus / f"note_{i}.txt").write_text(f"The zebra council number {i} approved the tram plan.")
+        command = [
+            sys.executable,
+            "-m",
+            "qa",
+            "index",
+            "--corpus",
+            str(corpus),
+            "--index-dir",
+            str(settings.index_dir),
+        ]
+        process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(delay)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        store.load(settings.index_dir)  # every file of every segment matches its checksum
+        answer = QA.open(settings, warn=lambda _: None).ask("Who lifted the ban?")
+        assert answer.answered and answer.passages
+    assert len(list((settings.index_dir / "builds").iterdir())) <= 2

@@ -105,7 +105,8 @@ class QA:
         return QA(self.stored, self.settings, models, self.encoder, self.background)
 
     @property
-    def documents(self) -> tuple[Document, ...]:
+    def documents(self) -> Sequence[Document]:
+        """The index's articles (each parsed when first used)."""
         return self.stored.documents
 
     def document(self, name: str) -> Document:

@@ -7,10 +7,11 @@ import math
 import shutil
 import threading
 import time
+from collections.abc import Iterator, Mapping
 from concurrent.futures import CancelledError, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -18,6 +19,7 @@ from qa.config import Settings
 from qa.errors import IndexFileError, ModelError
 from qa.index import store
 from qa.index.adaptation import SHIPPED_ADAPTATION
+from qa.index.documents import DocumentList
 from qa.index.embedding import (
     MODEL_NAME,
     OnnxEncoder,
@@ -34,7 +36,14 @@ from qa.index.entities import load_pipeline, tag_sentences
 from qa.index.lexical import LexicalIndex
 from qa.index.segments import Segment, merge, plan_merge
 from qa.ingest.chunking import chunker_fingerprint, embedding_texts, split_sentences
-from qa.ingest.corpus import check_folder, corpus_changed, list_corpus, read_corpus, reader_fingerprint
+from qa.ingest.corpus import (
+    check_folder,
+    corpus_changed,
+    list_corpus,
+    read_changed,
+    read_corpus,
+    reader_fingerprint,
+)
 from qa.models import Document, IndexedFile, Manifest, Profile, SegmentEntry, Sentence
 from qa.progress import Progress, Warn, to_stderr
 
@@ -88,9 +97,14 @@ def vector_index(
         index.add(vectors)
         return index, "flat"
     if isinstance(trained, faiss.IndexIVF) and trained.d == dim and 0.5 <= len(vectors) / trained.ntotal <= 2:
-        ivf = cast("faiss.IndexIVF", faiss.clone_index(trained))
-        ivf.reset()
+        # The trained centroids, not a clone: a loaded index's lists are mapped from its file, and
+        # FAISS cannot clone those.
+        quantizer = faiss.IndexFlatIP(dim)
+        quantizer.add(trained.quantizer.reconstruct_n(0, trained.nlist))
+        ivf = faiss.IndexIVFFlat(quantizer, dim, trained.nlist, faiss.METRIC_INNER_PRODUCT)
+        ivf.is_trained = True
         ivf.add(vectors)
+        ivf.nprobe = trained.nprobe
         return ivf, f"ivf{ivf.nlist},nprobe{ivf.nprobe}"
     nlist, nprobe = ivf_lists(len(vectors))
     ivf = faiss.IndexIVFFlat(faiss.IndexFlatIP(dim), dim, nlist, faiss.METRIC_INNER_PRODUCT)
@@ -180,33 +194,58 @@ class _Sorted:
     changes: Changes
 
 
-def _sort_out(previous: store.StoredIndex | None, docs: list[Document]) -> _Sorted:
-    """An article whose cleaned document equals the index's live one stays where it is (the index
-    was split by the same code and settings, see `_reusable`); the others are embedded again."""
+def _sort_out(
+    previous: store.StoredIndex | None, read: list[Document], seen: list[IndexedFile], untouched: set[str]
+) -> _Sorted:
+    """Which articles are embedded afresh: those read (`untouched` ones were not opened: their size
+    and time are as indexed) whose cleaned document differs from the index's live one, or that it
+    lacks (the index was split by the same code and settings, see `_reusable`). Only the stored
+    documents of files that were read are parsed."""
     if previous is None:
-        added = tuple(d.name for d in docs)
-        return _Sorted(list(docs), [], Changes(added=added, full=True))
-    live = {d.name: d for d in previous.documents}
+        added = tuple(d.name for d in read)
+        return _Sorted(list(read), [], Changes(added=added, full=True))
+    stored = previous.documents
+    position = {name: i for i, name in enumerate(stored.names)}
+    fresh = [d for d in read if d.name not in position or stored[position[d.name]] != d]
+    fresh_names = {d.name for d in fresh}
+    present = untouched | {d.name for d in read}
+    removed = [n for n in stored.names if n not in present]
     where = {
-        d.name: k
+        name: k
         for k, (segment, entry) in enumerate(zip(previous.segments, previous.manifest.segments, strict=True))
-        for d in segment.documents
-        if d.name not in entry.deleted
+        for name in segment.documents.names
+        if name not in entry.deleted
     }
-    fresh = [d for d in docs if live.get(d.name) != d]
-    names = {d.name for d in docs}
-    gone = [n for n in live if n not in names] + [d.name for d in fresh if d.name in live]
     deleted: list[set[str]] = [set(e.deleted) for e in previous.manifest.segments]
-    for name in gone:
+    for name in removed + [n for n in fresh_names if n in position]:
         deleted[where[name]].add(name)
     changes = Changes(
-        added=tuple(d.name for d in fresh if d.name not in live),
-        changed=tuple(d.name for d in fresh if d.name in live),
-        removed=tuple(n for n in live if n not in names),
-        unchanged=tuple(d.name for d in docs if live.get(d.name) == d),
+        added=tuple(d.name for d in fresh if d.name not in position),
+        changed=tuple(d.name for d in fresh if d.name in position),
+        removed=tuple(removed),
+        unchanged=tuple(e.name for e in seen if e.name in present and e.name not in fresh_names and e.sha256),
         full=False,
     )
     return _Sorted(fresh, [frozenset(d) for d in deleted], changes)
+
+
+class _StoredArticles(Mapping[str, tuple[Document, IndexedFile]]):
+    """The index's live documents by name, with the file entry each was read from: what
+    `read_document` compares a changed file with, parsed only when it asks for one."""
+
+    def __init__(self, stored: store.StoredIndex) -> None:
+        self._documents = stored.documents
+        self._where = {n: i for i, n in enumerate(self._documents.names)}
+        self.entries = {f.name: f for f in stored.manifest.corpus if f.sha256 and f.name in self._where}
+
+    def __getitem__(self, name: str) -> tuple[Document, IndexedFile]:
+        return self._documents[self._where[name]], self.entries[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.entries)
+
+    def __len__(self) -> int:
+        return len(self.entries)
 
 
 def _preload_tagger() -> None:
@@ -353,7 +392,7 @@ def _segment(
     cluster build (`_cluster_segment`) assemble one."""
     rows = np.array([[u.doc, u.paragraph, u.start, u.end] for u in sentences], dtype=np.int32).reshape(-1, 4)
     return Segment(
-        documents=tuple(docs),
+        documents=DocumentList(docs),
         rows=rows,
         vectors=vector_index(vectors, settings.exact_limit)[0],
         sentence_vectors=sentence_vectors.astype(np.float16),  # as stored, and as a reader gets them
@@ -435,23 +474,26 @@ def _build(
             # the pipeline's brief block of torch (see entities._pipeline).
             threading.Thread(target=_preload_tagger, name="qa-preload", daemon=True).start()
         reader = reader_fingerprint()
-        known = None
-        if previous is not None and previous.manifest.reader_fingerprint == reader:
-            entries_by_name = {f.name: f for f in previous.manifest.corpus}
-            known = {
-                d.name: (d, entries_by_name[d.name]) for d in previous.documents if d.name in entries_by_name
-            }
-        if ray is None:
-            docs, seen = read_corpus(settings.corpus, warn, known)
+        untouched: set[str] = set()
+        if ray is not None:  # read on the cluster, below: the number of files decides the profile
+            docs: list[Document] = []
+            seen: list[IndexedFile] = []
+            articles = len(list_corpus(settings.corpus))
+        elif previous is not None and previous.manifest.reader_fingerprint == reader:
+            articles_known = _StoredArticles(previous)
+            docs, seen, untouched = read_changed(
+                settings.corpus, warn, articles_known.entries, articles_known
+            )
+            articles = len(docs) + len(untouched)
+        else:
+            docs, seen = read_corpus(settings.corpus, warn)
             articles = len(docs)
-        else:  # read on the cluster, below: the number of files decides the profile
-            docs, seen, articles = [], [], len(list_corpus(settings.corpus))
         profile = known_profile(settings, current.manifest if current else None) or profile_for(
             settings, articles
         )
         tokenizer_file = path / "tokenizer.json"
         count = TokenCounter(load_tokenizer(tokenizer_file, settings.max_tokens))
-        plan = _sort_out(previous, docs)
+        plan = _sort_out(previous, docs, seen, untouched)
         build = store.new_build_dir(settings.index_dir)
         try:
             encoder, encoder_file, weights_sha256 = _encoder(
@@ -463,8 +505,7 @@ def _build(
                 fresh, seen = _cluster_segment(
                     settings, ray, encoder_file, tokenizer_file, count, warn, progress
                 )
-                docs = list(fresh.documents)
-                plan = _sort_out(None, docs)
+                plan = _sort_out(None, list(fresh.documents), seen, set())
             else:
                 fresh = _embed_segment(settings, plan.fresh, encoder, count, say) if plan.fresh else None
             # What the new build holds: (segment, its deleted articles, where it comes from: the
@@ -538,8 +579,8 @@ def _merged(
     say: Warn | None,
 ) -> list[tuple[Segment, frozenset[str], str | None]]:
     """The segments after merging the ones `plan_merge` picks (all with `compact`)."""
-    if compact:
-        chosen = list(range(len(parts))) if len(parts) > 1 or (parts and parts[0][1]) else []
+    if compact:  # asked for: everything written anew in the current layout, even a single segment
+        chosen = list(range(len(parts)))
     else:
         shares = [len(g) / max(1, len(s.documents)) for s, g, _ in parts]
         chosen = plan_merge([len(s) for s, _, _ in parts], shares)

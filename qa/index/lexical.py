@@ -75,6 +75,15 @@ def top_positive(scores: np.ndarray, k: int) -> np.ndarray:
     return positive[np.lexsort((positive, -scores[positive]))]
 
 
+def holds(postings: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """Bool per wanted sentence id: is it among a term's postings (sorted ids). A binary search per
+    wanted id, not np.isin's pass over the whole list: a common word lists thousands of sentences."""
+    if not len(postings):
+        return np.zeros(len(wanted), dtype=bool)
+    at = np.minimum(np.searchsorted(postings, wanted), len(postings) - 1)
+    return np.asarray(postings[at] == wanted)
+
+
 def _weights(idf: np.ndarray, tfs: np.ndarray, lengths: np.ndarray, average: float) -> np.ndarray:
     """BM25 weight of each posting (float64 in, float32 out: one formula for a segment and a view)."""
     norm = tfs + K1 * (1 - B + B * lengths / average)
@@ -314,7 +323,7 @@ class LexicalIndex(_Bm25):
         out = np.zeros((len(wanted), len(query.terms)), dtype=bool)
         for j, ids in enumerate(query.ids):
             for t in ids:
-                out[:, j] |= np.isin(wanted, self.sentence_ids[self.indptr[t] : self.indptr[t + 1]])
+                out[:, j] |= holds(self.sentence_ids[self.indptr[t] : self.indptr[t + 1]], wanted)
         return out
 
     def scores(self, query: QueryTerms) -> np.ndarray:
@@ -379,7 +388,7 @@ class LexicalView(_Bm25):
         for j, ids in enumerate(query.ids):
             for t in ids:
                 for holders, _, _ in self._postings(t):
-                    out[:, j] |= np.isin(wanted, holders)
+                    out[:, j] |= holds(holders, wanted)
         return out
 
     def scores(self, query: QueryTerms) -> np.ndarray:

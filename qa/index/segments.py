@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
+from qa.index.documents import DocumentList
 from qa.index.lexical import LexicalIndex, LexicalView
 from qa.index.table import DOC, SentenceTable
-from qa.models import Document
 
 if TYPE_CHECKING:
     import faiss
@@ -31,7 +31,7 @@ MAX_SEGMENTS = 8
 class Segment:
     """One segment's contents: its own articles, numbered from 0 within it."""
 
-    documents: tuple[Document, ...]
+    documents: DocumentList
     rows: np.ndarray  # int32 (doc, paragraph, start, end), doc numbered within the segment
     vectors: faiss.Index  # each sentence embedded with its context
     sentence_vectors: np.ndarray  # float16, each sentence embedded alone
@@ -46,7 +46,7 @@ class Segment:
         """Bool per sentence: its article is not marked deleted."""
         if not deleted:
             return np.ones(len(self.rows), dtype=bool)
-        gone = np.array([d.name in deleted for d in self.documents], dtype=bool)
+        gone = np.array([name in deleted for name in self.documents.names], dtype=bool)
         return ~gone[self.rows[:, DOC]] if len(self.rows) else np.zeros(0, dtype=bool)
 
     def all_vectors(self) -> np.ndarray:
@@ -138,7 +138,7 @@ class StackedRows:
 class Combined:
     """The live sentences of all segments as one index: what retrieval reads."""
 
-    documents: tuple[Document, ...]
+    documents: DocumentList
     rows: np.ndarray  # doc numbered across segments
     traits: np.ndarray
     title_vectors: np.ndarray
@@ -175,25 +175,26 @@ def combine(segments: Sequence[Segment], deleted: Sequence[frozenset[str]]) -> C
             only.vectors,
             only.lexical,
         )
-    documents: list[Document] = []
+    documents: list[DocumentList] = []
     rows, traits, titles, global_ids = [], [], [], []
-    at = 0
+    at = kept_docs = 0
     for segment, gone in zip(segments, deleted, strict=True):
-        live_docs = np.array([d.name not in gone for d in segment.documents], dtype=bool)
-        doc_numbers = np.cumsum(live_docs) - 1 + len(documents)
+        live_docs = np.array([name not in gone for name in segment.documents.names], dtype=bool)
+        doc_numbers = np.cumsum(live_docs) - 1 + kept_docs
+        kept_docs += int(live_docs.sum())
         live = segment.live_rows(gone)
         numbers = np.full(len(segment), -1, dtype=np.int64)
         numbers[live] = np.arange(at, at + int(live.sum()))
         at += int(live.sum())
-        block = segment.rows[live].copy()
+        block = np.array(segment.rows[live])
         block[:, DOC] = doc_numbers[block[:, DOC]]
         rows.append(block)
         traits.append(segment.traits[live])
         titles.append(segment.title_vectors[live_docs])
-        documents.extend(d for d, keep in zip(segment.documents, live_docs, strict=True) if keep)
+        documents.append(segment.documents.pick(live_docs.tolist()))
         global_ids.append(numbers)
     return Combined(
-        documents=tuple(documents),
+        documents=DocumentList.join(documents),
         rows=np.concatenate(rows).astype(np.int32).reshape(-1, 4),
         traits=np.concatenate(traits).reshape(-1, 3),
         title_vectors=np.concatenate(titles),

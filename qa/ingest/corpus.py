@@ -193,6 +193,43 @@ def read_corpus(
     Each unusable file is skipped with a warning naming it; the rest is indexed.
     """
     files = list_corpus(corpus, warn)
+    docs, seen = _read_files(files, warn, known)
+    if not docs:
+        found = f"{len(files)} file(s), none usable" if files else f"no {READABLE} files"
+        raise CorpusError(f"no articles to index in {corpus} ({found})")
+    return docs, seen
+
+
+def read_changed(
+    corpus: Path, warn: Warn, indexed: Mapping[str, IndexedFile], known: KnownDocuments
+) -> tuple[list[Document], list[IndexedFile], set[str]]:
+    """An update's reading: a file whose size and modification time are as `indexed` records is
+    not opened, nor is its document looked at (it stays where the index has it); the others are
+    read as read_corpus reads them, with `known` (parsed only for those). Returns the documents
+    read, every file seen, and the names of the files left unopened."""
+    files = list_corpus(corpus, warn)
+    stats = stat_corpus(files)
+    untouched = set()
+    for f in files:
+        entry = indexed.get(f.name)
+        if entry is not None and stats.get(f.name) == (entry.size, entry.mtime_ns):
+            untouched.add(f.name)
+    docs, read = _read_files([f for f in files if f.name not in untouched], warn, known)
+    by_name = {e.name: e for e in read}
+    seen = [
+        indexed[f.name] if f.name in untouched else by_name[f.name]
+        for f in files
+        if f.name in untouched or f.name in by_name
+    ]
+    if not docs and not untouched:
+        found = f"{len(files)} file(s), none usable" if files else f"no {READABLE} files"
+        raise CorpusError(f"no articles to index in {corpus} ({found})")
+    return docs, seen, untouched
+
+
+def _read_files(
+    files: list[CorpusFile], warn: Warn, known: KnownDocuments | None
+) -> tuple[list[Document], list[IndexedFile]]:
     docs, seen = [], []
     for f in files:
         with contextlib.suppress(OSError):
@@ -210,9 +247,6 @@ def read_corpus(
             continue
         docs.append(doc)
         seen.append(entry)
-    if not docs:
-        found = f"{len(files)} file(s), none usable" if files else f"no {READABLE} files"
-        raise CorpusError(f"no articles to index in {corpus} ({found})")
     return docs, seen
 
 
