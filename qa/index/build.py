@@ -184,6 +184,9 @@ def _reusable(
     return previous if same else None
 
 
+Part = tuple[Segment, frozenset[str], str | None]  # a segment, its deleted articles, its folder if kept
+
+
 @dataclass(frozen=True)
 class _Sorted:
     """The articles of the folder against the current index: which are embedded afresh (added or
@@ -508,9 +511,8 @@ def _build(
                 plan = _sort_out(None, list(fresh.documents), seen, set())
             else:
                 fresh = _embed_segment(settings, plan.fresh, encoder, count, say) if plan.fresh else None
-            # What the new build holds: (segment, its deleted articles, where it comes from: the
-            # previous build's folder, or None when written now).
-            parts: list[tuple[Segment, frozenset[str], str | None]] = []
+            # What the new build holds: the previous build's live segments, then the new one.
+            parts: list[Part] = []
             if previous is not None:
                 for segment, entry, gone in zip(
                     previous.segments, previous.manifest.segments, plan.deleted, strict=True
@@ -520,23 +522,7 @@ def _build(
             if fresh is not None:
                 parts.append((fresh, frozenset(), None))
             parts = _merged(settings, parts, compact, say)
-            files: dict[str, str] = {}
-            entries = []
-            for k, (segment, gone, source) in enumerate(parts):
-                if source is not None and previous is not None:
-                    folder = source  # deletion marks live in the manifest: the files stay as written
-                    files |= store.link_segment(previous.path, build, folder, previous.manifest.files)
-                else:  # only the first segment is ever in the build's own folder
-                    folder = "" if k == 0 else f"segments/{build.name}-{k}"
-                    files |= store.write_segment(build, folder, segment)
-                entries.append(
-                    SegmentEntry(
-                        folder=folder,
-                        sentences=len(segment),
-                        faiss_kind=faiss_kind(segment.vectors),
-                        deleted=tuple(sorted(gone)),
-                    )
-                )
+            files, entries = _write_segments(build, parts, previous)
             store.write_encoder(build, encoder_file, tokenizer_file)
             files |= store.encoder_checksums(build, weights_sha256)
             manifest = Manifest(
@@ -572,12 +558,36 @@ def _build(
     return manifest, plan.changes, built
 
 
+def _write_segments(
+    build: Path, parts: list[Part], previous: store.StoredIndex | None
+) -> tuple[dict[str, str], list[SegmentEntry]]:
+    """Each segment into the new build: linked from the previous build where it was kept, else
+    written; their files' checksums and their manifest entries."""
+    files: dict[str, str] = {}
+    entries = []
+    for k, (segment, gone, source) in enumerate(parts):
+        if source is not None and previous is not None:
+            folder = source  # deletion marks live in the manifest: the files stay as written
+            files |= store.link_segment(previous.path, build, folder, previous.manifest.files)
+        else:  # only the first segment is ever in the build's own folder
+            folder = "" if k == 0 else f"segments/{build.name}-{k}"
+            files |= store.write_segment(build, folder, segment)
+        entry = SegmentEntry(
+            folder=folder,
+            sentences=len(segment),
+            faiss_kind=faiss_kind(segment.vectors),
+            deleted=tuple(sorted(gone)),
+        )
+        entries.append(entry)
+    return files, entries
+
+
 def _merged(
     settings: Settings,
-    parts: list[tuple[Segment, frozenset[str], str | None]],
+    parts: list[Part],
     compact: bool,
     say: Warn | None,
-) -> list[tuple[Segment, frozenset[str], str | None]]:
+) -> list[Part]:
     """The segments after merging the ones `plan_merge` picks (all with `compact`)."""
     if compact:  # asked for: everything written anew in the current layout, even a single segment
         chosen = list(range(len(parts)))
@@ -587,7 +597,7 @@ def _merged(
     if not chosen:
         return parts
     if say:
-        say(f"merging {len(chosen)} segments")
+        say(f"merging {len(chosen)} segments" if len(chosen) > 1 else "writing the index anew as one segment")
     merged = merge(
         [parts[k][0] for k in chosen],
         [parts[k][1] for k in chosen],

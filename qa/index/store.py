@@ -202,6 +202,11 @@ def _read_segment(build: Path, entry: SegmentEntry, manifest: Manifest) -> Segme
         # IVF lists and flat codes each have their own mapping (the two flags do not combine).
         mapped = faiss.IO_FLAG_MMAP if entry.faiss_kind.startswith("ivf") else faiss.IO_FLAG_MMAP_IFC
         vectors = faiss.read_index(str(paths[VECTORS]), mapped)
+        if isinstance(vectors, faiss.IndexIVF):
+            # Mapped lists prefetch on a pool of 32 threads per search by default: on two cores
+            # that cost 1.6 ms of a 2.6 ms search at 10,000 articles (in memory: 0.9 ms; 1.0 without).
+            lists: Any = faiss.downcast_InvertedLists(vectors.invlists)  # type: ignore[arg-type]
+            lists.prefetch_nthread = 0
         with np.load(paths[LEXICAL], allow_pickle=False) as npz:
             lexical = LexicalIndex(
                 vocabulary=tuple(npz["vocabulary"].tolist()),
