@@ -17,16 +17,13 @@ Run: .venv/bin/python bench/archive.py generate /tmp/archive/articles
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import resource
 import shutil
 import time
 from pathlib import Path
 
-from common import PYTHON, ROOT, median, percentile, run_timed, table
-
-QUESTIONS = ROOT / "tests" / "data" / "dev.jsonl"
+from common import PYTHON, ROOT, median, percentile, run_timed, table, warm_latencies
 
 
 def library_paragraphs() -> list[str]:
@@ -103,14 +100,7 @@ def measure(folder: Path, index: Path, runs: int) -> None:
         cold.append(run_timed(ask))
     cold += [run_timed(ask) for _ in range(max(0, 5 - runs))]
     engine = QA.open(Settings(corpus=folder, index_dir=index))
-    questions = [json.loads(line)["question"] for line in QUESTIONS.open()]
-    for question in questions:
-        engine.ask(question)  # warm-up
-    warm = []
-    for question in questions * 3:
-        start = time.perf_counter()
-        engine.ask(question)
-        warm.append(time.perf_counter() - start)
+    warm = warm_latencies(engine)
     rows = [
         [
             "qa ask right after one article was added (update + answer)",

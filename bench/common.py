@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import statistics
 import subprocess
@@ -9,6 +10,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
@@ -30,6 +32,19 @@ def run_timed(command: Sequence[str], env: dict[str, str] | None = None) -> tupl
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"{' '.join(command)} failed")
     return elapsed, usage.ru_maxrss / 1024
+
+
+def warm_latencies(engine: Any, rounds: int = 3) -> list[float]:
+    """Seconds per question of a warm engine over the dev questions (each asked once first)."""
+    questions = [json.loads(line)["question"] for line in (ROOT / "tests" / "data" / "dev.jsonl").open()]
+    for question in questions:
+        engine.ask(question)  # warm-up
+    out = []
+    for question in questions * rounds:
+        start = time.perf_counter()
+        engine.ask(question)
+        out.append(time.perf_counter() - start)
+    return out
 
 
 def percentile(values: Sequence[float], q: float) -> float:

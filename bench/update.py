@@ -13,14 +13,12 @@ Run: .venv/bin/python bench/update.py [RUNS] [--grow N] [--no-full]   (default 3
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import shutil
 import tempfile
-import time
 from pathlib import Path
 
-from common import PYTHON, ROOT, median, run_timed, table
+from common import PYTHON, ROOT, median, run_timed, table, warm_latencies
 
 from qa import QA, Settings
 
@@ -77,14 +75,7 @@ def main() -> None:
         articles = len(list(corpus.iterdir()))
         engine = QA.open(Settings(corpus=corpus, index_dir=index))
         sentences = engine.stored.manifest.sentences
-        questions = [json.loads(line)["question"] for line in (ROOT / "tests" / "data" / "dev.jsonl").open()]
-        for question in questions:
-            engine.ask(question)  # warm-up
-        warm = []
-        for question in questions * 3:
-            start = time.perf_counter()
-            engine.ask(question)
-            warm.append(time.perf_counter() - start)
+        warm = warm_latencies(engine)
     rows.append(["first build (qa index)", f"{first[0]:.2f}", f"{first[1]:.0f}"])
     for name, timings in results.items():
         rows.append([name, f"{median([t for t, _ in timings]):.2f}", f"{max(m for _, m in timings):.0f}"])
