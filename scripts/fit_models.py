@@ -43,6 +43,7 @@ from qa.index.adaptation import SHIPPED_ADAPTATION, TrainingPair, fit_adaptation
 from qa.index.build import open_index  # noqa: E402
 from qa.index.embedding import default_model_path  # noqa: E402
 from qa.index.store import StoredIndex  # noqa: E402
+from qa.models import Profile  # noqa: E402
 from qa.quality.evaluate import EvalQuestion, QuestionResult, read_questions  # noqa: E402
 from qa.quality.fitting import Sample, adaptation_pairs, answer_with, collect, fit_models, unfitted_models  # noqa: E402
 from qa.quality.judging import MEASURES, compare, figures, pooled, story_folds  # noqa: E402
@@ -60,17 +61,24 @@ def log(message: str) -> None:
 
 
 def stored_index(
-    corpus: Path, index_root: Path, adaptation: Path | None, name: str | None = None
+    corpus: Path,
+    index_root: Path,
+    adaptation: Path | None,
+    name: str | None = None,
+    profile: Profile = "default",
 ) -> tuple[Settings, StoredIndex]:
     """The corpus's index with this adaptation merged into the encoder (None: the model as shipped
-    by its package), one index folder per encoder."""
+    by its package), one index folder per encoder and build profile (`large`: int8 vectors)."""
     if adaptation is None:
         encoder = {"model_path": default_model_path()}  # a model named explicitly: nothing merged in
         folder = index_root / "unadapted"
     else:
         encoder = {"adaptation": adaptation}
         folder = index_root / f"adapted-{hashlib.sha256(adaptation.read_bytes()).hexdigest()[:12]}"
-    settings = Settings(corpus=corpus, index_dir=folder / (name or corpus.name), **encoder)
+    prefix = "" if profile == "default" else f"{profile}-"
+    settings = Settings(
+        corpus=corpus, index_dir=folder / (prefix + (name or corpus.name)), profile=profile, **encoder
+    )
     return settings, open_index(settings, lambda message: print(f"  {message}", file=sys.stderr))
 
 
@@ -78,9 +86,15 @@ def background_for(index_root: Path, adaptation: Path | None) -> Background:
     return Background(stored_index(BACKGROUND_ARTICLES, index_root, adaptation)[1].table.sentence_vectors)
 
 
-def engine_for(corpus: Path, index_root: Path, adaptation: Path | None, name: str | None = None) -> QA:
-    settings, stored = stored_index(corpus, index_root, adaptation, name)
-    background = background_for(index_root, adaptation)
+def engine_for(
+    corpus: Path,
+    index_root: Path,
+    adaptation: Path | None,
+    name: str | None = None,
+    profile: Profile = "default",
+) -> QA:
+    settings, stored = stored_index(corpus, index_root, adaptation, name, profile)
+    background = background_for(index_root, adaptation)  # float vectors whatever the profile, as shipped
     return QA(stored, settings, models=unfitted_models(), background=background)
 
 
@@ -97,8 +111,8 @@ def adaptation_for(pairs: list[TrainingPair], index_root: Path, seeds: Sequence[
     return path
 
 
-def story_engine(story: Story, index_root: Path, adaptation: Path | None) -> QA:
-    return engine_for(story.articles, index_root, adaptation, f"story-{story.name}")
+def story_engine(story: Story, index_root: Path, adaptation: Path | None, profile: Profile = "default") -> QA:
+    return engine_for(story.articles, index_root, adaptation, f"story-{story.name}", profile)
 
 
 def story_out(
@@ -109,10 +123,14 @@ def story_out(
     seeds: Sequence[int],
     epochs: int,
     fixed: Path | None = None,
+    profile: Profile = "default",
+    fit_profile: Profile | None = None,
 ) -> tuple[Results, dict[str, list[Sample]], dict[str, list[TrainingPair]]]:
     """Every development story's questions answered by models fitted without its group of stories;
     also each story's samples (ranked by an adaptation not fitted on it) and adaptation pairs.
-    With `fixed`, every group uses that adaptation instead (only the answer models are story-out)."""
+    With `fixed`, every group uses that adaptation instead (only the answer models are story-out).
+    Questions are answered from indexes of build `profile`; the answer models learn from samples of
+    indexes of `fit_profile` (default: the same), e.g. float vectors served as int8 ones."""
     pairs: dict[str, list[TrainingPair]] = {}
     if fixed is None:
         log(f"mining adaptation pairs from {len(stories)} stories with the unadapted encoder")
@@ -126,8 +144,11 @@ def story_out(
         others = [p for name, ps in pairs.items() if name not in group for p in ps]
         adapted = fixed or adaptation_for(others, index_root, seeds, epochs)
         for name in group:
-            engines[name] = story_engine(by_name[name], index_root, adapted)
-            samples[name] = collect(engines[name], by_name[name].questions())
+            engines[name] = story_engine(by_name[name], index_root, adapted, profile)
+            learner = engines[name]
+            if fit_profile is not None and fit_profile != profile:
+                learner = story_engine(by_name[name], index_root, adapted, fit_profile)
+            samples[name] = collect(learner, by_name[name].questions())
     results: Results = {}
     for group in groups:
         train = [x for name, xs in samples.items() if name not in group for x in xs]
@@ -140,11 +161,13 @@ def story_out(
     return results, samples, pairs
 
 
-def shipped_answers(stories: Sequence[Story], index_root: Path) -> Results:
+def shipped_answers(stories: Sequence[Story], index_root: Path, profile: Profile = "default") -> Results:
     """Each story's questions answered by what ships: qa/data's adaptation and models."""
     answered: Results = {}
     for story in stories:
-        settings, stored = stored_index(story.articles, index_root, SHIPPED_ADAPTATION, f"story-{story.name}")
+        settings, stored = stored_index(
+            story.articles, index_root, SHIPPED_ADAPTATION, f"story-{story.name}", profile
+        )
         engine = QA(stored, settings, models=load_models(), background=load_background())
         answered[story.name] = answer_with(engine, engine.models, story.questions())
     return answered
@@ -245,6 +268,17 @@ def main() -> int:
         help="fit nothing: answer the development stories with the shipped adaptation and models",
     )
     parser.add_argument(
+        "--profile",
+        choices=("default", "large"),
+        default="default",
+        help="build profile of the indexes the stories are answered from (large: int8 vectors)",
+    )
+    parser.add_argument(
+        "--fit-profile",
+        choices=("default", "large"),
+        help="build profile of the indexes the answer models learn from (default: --profile)",
+    )
+    parser.add_argument(
         "--require",
         action="append",
         default=[],
@@ -270,11 +304,13 @@ def main() -> int:
         "seeds": seeds,
         "epochs": args.epochs,
         "fixed_adaptation": str(args.fixed_adaptation or ""),
+        "profile": args.profile,
+        "fit_profile": args.fit_profile or args.profile,
         "stories": [s.name for s in stories],
     }
 
     if args.shipped:
-        answered = shipped_answers(stories, args.index_root)
+        answered = shipped_answers(stories, args.index_root, args.profile)
         means = print_figures("Shipped models, development stories", answered)
         if args.save:
             save(args.save, answered, {"shipped": True})
@@ -283,7 +319,15 @@ def main() -> int:
             print_figures("LOCKBOX, shipped models (scored once)", shipped_answers(boxed, args.index_root))
         return check_requirements(args.require, means)
     results, samples, pairs = story_out(
-        stories, args.index_root, args.folds, args.fold_seed, seeds, args.epochs, args.fixed_adaptation
+        stories,
+        args.index_root,
+        args.folds,
+        args.fold_seed,
+        seeds,
+        args.epochs,
+        args.fixed_adaptation,
+        args.profile,
+        args.fit_profile,
     )
     means = print_figures("Story-out, development stories", results)
     if args.save:
