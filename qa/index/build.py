@@ -33,8 +33,8 @@ from qa.index.embedding import (
     verified_weights_sha256,
 )
 from qa.index.entities import load_pipeline, tag_sentences
-from qa.index.lexical import LexicalIndex
-from qa.index.segments import Segment, merge, plan_merge
+from qa.index.lexical import LexicalIndex, article_words
+from qa.index.segments import Segment, WordCounts, merge, plan_merge
 from qa.ingest.chunking import chunker_fingerprint, embedding_texts, split_sentences
 from qa.ingest.corpus import (
     check_folder,
@@ -402,6 +402,7 @@ def _segment(
         title_vectors=title_vectors.astype(np.float16),
         traits=traits,
         lexical=LexicalIndex.build(texts),
+        words=WordCounts(article_words(d.text for d in docs)),
     )
 
 

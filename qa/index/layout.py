@@ -13,6 +13,7 @@ LEXICAL = "lexical.npz"
 SENTENCE_VECTORS = "sentence_vectors.npy"
 TITLE_VECTORS = "title_vectors.npy"
 TRAITS = "traits.npy"
+WORDS = "words.npz"
 ONNX = "encoder.onnx"  # the encoder's graph; onnxruntime maps its weights from ONNX_WEIGHTS
 ONNX_WEIGHTS = "encoder.weights"
 TOKENIZER = "tokenizer.json"

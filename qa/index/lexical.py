@@ -14,7 +14,7 @@ import difflib
 import functools
 import re
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -24,8 +24,13 @@ import numpy as np
 from qa.text import STOPWORDS, words
 
 # Runs of Latin letters: the words spelling is checked on (qa/retrieval/spelling.py), in questions and
-# in the articles' word counts (SentenceTable.word_counts) alike.
+# in the articles' word counts (`article_words`) alike.
 LETTER_RUN = re.compile(r"[A-Za-z]+")
+
+
+def article_words(texts: Iterable[str]) -> Counter[str]:
+    """How often the texts use each lower-case word: what spelling mends a slip from."""
+    return Counter(w.lower() for text in texts for w in LETTER_RUN.findall(text))
 
 K1 = 1.2
 B = 0.75

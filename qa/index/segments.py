@@ -10,14 +10,16 @@ segments merged into one (`merge`), which happens when there are many or on `qa 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
 from qa.index.documents import DocumentList
-from qa.index.lexical import LexicalIndex, LexicalView
+from qa.index.lexical import LexicalIndex, LexicalView, article_words
 from qa.index.table import DOC, SentenceTable
 
 if TYPE_CHECKING:
@@ -25,6 +27,40 @@ if TYPE_CHECKING:
 
 # More segments than this after an update: the small ones are merged (see `plan_merge`).
 MAX_SEGMENTS = 8
+
+
+class WordCounts:
+    """How often a segment's articles use each lower-case word (spelling mends slips from these):
+    counted when the segment was built and read from its file when first asked for, or, for a
+    segment written before the file existed, counted from its documents then."""
+
+    def __init__(
+        self,
+        counts: Counter[str] | None = None,
+        path: Path | None = None,
+        documents: DocumentList | None = None,
+    ) -> None:
+        self._counts, self._path, self._documents = counts, path, documents
+
+    def get(self) -> Counter[str]:
+        if self._counts is None:
+            if self._path is not None:
+                with np.load(self._path, allow_pickle=False) as npz:
+                    pairs = zip(npz["words"].tolist(), npz["counts"].tolist(), strict=True)
+                    self._counts = Counter(dict(pairs))
+            else:
+                self._counts = article_words(d.text for d in self._documents or ())
+        return self._counts
+
+
+def live_words(segment: Segment, deleted: frozenset[str]) -> Counter[str]:
+    """The segment's word counts less those of its deleted articles (only those are parsed)."""
+    counts = segment.words.get()
+    if not deleted:
+        return counts
+    names = segment.documents.names
+    gone = article_words(segment.documents[i].text for i, name in enumerate(names) if name in deleted)
+    return counts - gone  # drops the words only deleted articles used
 
 
 @dataclass(frozen=True)
@@ -38,6 +74,7 @@ class Segment:
     title_vectors: np.ndarray  # float16, one per document
     traits: np.ndarray  # int32 (entity label mask, words, ends with "?")
     lexical: LexicalIndex
+    words: WordCounts
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -145,6 +182,7 @@ class Combined:
     sentence_vectors: np.ndarray | StackedRows
     vectors: Any  # faiss.Index for one intact segment, else SegmentedVectors
     lexical: LexicalIndex | LexicalView
+    words: Callable[[], Counter[str]]  # the live articles' word counts, computed when first asked
 
     @property
     def table(self) -> SentenceTable:
@@ -158,6 +196,7 @@ class Combined:
             words=self.traits[:, 1],
             question_marks=self.traits[:, 2].astype(bool),
             lexical=self.lexical,
+            word_source=self.words,
         )
 
 
@@ -174,6 +213,7 @@ def combine(segments: Sequence[Segment], deleted: Sequence[frozenset[str]]) -> C
             only.sentence_vectors,
             only.vectors,
             only.lexical,
+            only.words.get,
         )
     documents: list[DocumentList] = []
     rows, traits, titles, global_ids = [], [], [], []
@@ -201,6 +241,9 @@ def combine(segments: Sequence[Segment], deleted: Sequence[frozenset[str]]) -> C
         sentence_vectors=StackedRows([s.sentence_vectors for s in segments], global_ids),
         vectors=SegmentedVectors([s.vectors for s in segments], global_ids),
         lexical=LexicalView([s.lexical for s in segments], global_ids),
+        words=lambda: sum(
+            (live_words(s, gone) for s, gone in zip(segments, deleted, strict=True)), Counter()
+        ),
     )
 
 
@@ -232,6 +275,7 @@ def merge(segments: Sequence[Segment], deleted: Sequence[frozenset[str]], vector
         title_vectors=combined.title_vectors,
         traits=combined.traits,
         lexical=LexicalIndex.merge([s.lexical for s in segments], renumbered),
+        words=WordCounts(combined.words()),
     )
 
 

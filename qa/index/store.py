@@ -44,10 +44,11 @@ from qa.index.layout import (
     TOKENIZER,
     TRAITS,
     VECTORS,
+    WORDS,
     current_build,
 )
 from qa.index.lexical import LexicalIndex
-from qa.index.segments import Combined, Segment, combine
+from qa.index.segments import Combined, Segment, WordCounts, combine
 from qa.index.table import SentenceTable
 from qa.models import Manifest, SegmentEntry
 
@@ -62,7 +63,9 @@ if TYPE_CHECKING:
 # 6: segments (an update appends one, and marks changed and removed articles deleted); a format-5
 #    build is read as one segment in the build's folder.
 FORMAT_VERSION = 6
-SEGMENT_FILES = (DOCUMENTS, SENTENCES, TRAITS, VECTORS, SENTENCE_VECTORS, TITLE_VECTORS, LEXICAL)
+SEGMENT_FILES = (DOCUMENTS, SENTENCES, TRAITS, VECTORS, SENTENCE_VECTORS, TITLE_VECTORS, LEXICAL, WORDS)
+# Segments written before it lack this one: their word counts come from their documents.
+OPTIONAL_FILES = (WORDS,)
 
 
 @dataclass(frozen=True)
@@ -190,7 +193,11 @@ def _read_segment(build: Path, entry: SegmentEntry, manifest: Manifest) -> Segme
     second. Mapped files stay readable after a later update removes their build."""
     import faiss
 
-    paths = {name: _verified(build, segment_path(entry.folder, name), manifest) for name in SEGMENT_FILES}
+    paths = {
+        name: _verified(build, segment_path(entry.folder, name), manifest)
+        for name in SEGMENT_FILES
+        if name not in OPTIONAL_FILES or segment_path(entry.folder, name) in manifest.files
+    }
     try:
         documents = DocumentList.from_json(paths[DOCUMENTS].read_bytes())  # each parsed when used
         sentences, traits, sentence_vectors, title_vectors = (
@@ -230,7 +237,8 @@ def _read_segment(build: Path, entry: SegmentEntry, manifest: Manifest) -> Segme
     postings = {len(lexical.sentence_ids), len(lexical.weights), len(lexical.tfs), int(lexical.indptr[-1])}
     if len(set(counts)) != 1 or len(title_vectors) != len(documents) or len(postings) != 1:
         raise IndexFileError("index files disagree on the number of sentences or postings")
-    return Segment(documents, sentences, vectors, sentence_vectors, title_vectors, traits, lexical)
+    words = WordCounts(path=paths[WORDS]) if WORDS in paths else WordCounts(documents=documents)
+    return Segment(documents, sentences, vectors, sentence_vectors, title_vectors, traits, lexical, words)
 
 
 def check_index_dir(index_dir: Path) -> None:
@@ -305,6 +313,13 @@ def write_segment(build: Path, folder: str, segment: Segment) -> dict[str, str]:
             tfs=lexical.tfs,
             lengths=lexical.lengths,
         )
+    counts = segment.words.get()
+    with open(where / WORDS, "wb") as handle:
+        np.savez(
+            handle,
+            words=np.array(sorted(counts), dtype=str),
+            counts=np.array([counts[w] for w in sorted(counts)], np.int64),
+        )
     return {segment_path(folder, name): data_file_digest(where / name) for name in SEGMENT_FILES}
 
 
@@ -315,6 +330,8 @@ def link_segment(source: Path, build: Path, folder: str, checksums: dict[str, st
     kept = {}
     for name in SEGMENT_FILES:
         path = segment_path(folder, name)
+        if path not in checksums:  # an optional file the segment was written without
+            continue
         _link_or_copy(source / path, build / path)
         # A segment from before xxh3 recorded sha256, which every cold start would pay for (0.5 s at
         # 10,000 articles): recorded again once, at memory speed, as the files are linked.

@@ -8,14 +8,14 @@ layout of sentences.npy, float16 vectors, FAISS padding a short result with -1) 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from qa.index.lexical import LETTER_RUN, LexicalIndex, LexicalView
+from qa.index.lexical import LexicalIndex, LexicalView, article_words
 from qa.models import Document
 
 if TYPE_CHECKING:
@@ -42,10 +42,16 @@ class SentenceTable:
     def __len__(self) -> int:
         return len(self.rows)
 
+    # Where the word counts come from: counted when the index was built (see segments.WordCounts);
+    # None counts the documents' texts.
+    word_source: Callable[[], Counter[str]] | None = None
+
     @cached_property
     def word_counts(self) -> Counter[str]:
         """How often the articles use each lower-case word: built on first use (spelling), kept."""
-        return Counter(w.lower() for doc in self.documents for w in LETTER_RUN.findall(doc.text))
+        if self.word_source is not None:
+            return self.word_source()
+        return article_words(doc.text for doc in self.documents)
 
     def docs(self, sentence_ids: np.ndarray) -> np.ndarray:
         return self.rows[sentence_ids, DOC]
