@@ -126,7 +126,7 @@ def _parser() -> argparse.ArgumentParser:
         "--ray",
         metavar="ADDRESS",
         help="full build with the articles read, split, embedded and tagged on a Ray cluster: auto (the "
-        "cluster this machine belongs to, or one of its own cores), HOST:6379 or ray://HOST:10001; "
+        "cluster this machine belongs to, else one started on its cores), HOST:6379 or ray://HOST:10001; "
         'needs pip install -e ".[cluster]" on every node (README, "A cluster")',
     )
     rebuild.add_argument(
