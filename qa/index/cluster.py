@@ -40,15 +40,15 @@ from qa.index.entities import tag_sentences
 from qa.index.layout import ONNX, ONNX_WEIGHTS, TOKENIZER
 from qa.ingest.chunking import chunker_fingerprint, embedding_texts, split_sentences
 from qa.ingest.corpus import (
-    LARGE_FILE_BYTES,
-    MAX_FILE_BYTES,
     MAX_PACKED_BYTES,
     CorpusFile,
+    large_file_note,
+    no_articles,
     read_document,
     reader_fingerprint,
     stat_corpus,
+    unreadable,
 )
-from qa.ingest.formats import READABLE
 from qa.models import Document, IndexedFile, Sentence
 from qa.progress import Progress, Warn, to_stderr
 
@@ -166,7 +166,7 @@ def cluster_work(
     (a missing spaCy model: ModelError) as the node raised it.
     """
     if not files:
-        raise CorpusError(f"no articles to index in {corpus} (no {READABLE} files)")
+        raise no_articles(corpus, 0)
     ray = _import_ray()
     connected = _connect(ray, address)
     try:
@@ -294,7 +294,7 @@ def _run(
         for ref in pending:  # a failed or interrupted build leaves no task running for it
             ray.cancel(ref)
     if not out.documents:
-        raise CorpusError(f"no articles to index in {corpus} ({len(files)} file(s), none usable)")
+        raise no_articles(corpus, len(files))
     steps.finish()
     result = out.result()
     if say:
@@ -313,13 +313,12 @@ def _look(f: CorpusFile) -> tuple[_Looked, _Article | None]:
     notes: tuple[str, ...] = ()
     try:
         st = f.path.stat()
-        if LARGE_FILE_BYTES < st.st_size <= MAX_FILE_BYTES:
-            megabytes = st.st_size / 1024 / 1024
-            notes = (f"{f.name} is {megabytes:.1f} MB, longer than any news article: indexing takes minutes",)
+        note = large_file_note(f.name, st.st_size)
+        notes = (note,) if note is not None else ()
         # Past every format's limit the bytes are not read: the worker refuses the file by its size.
         data = f.path.read_bytes() if st.st_size <= MAX_PACKED_BYTES else None
     except OSError as exc:
-        failure = f"{f.name}: cannot be read ({exc.strerror or exc})"
+        failure = unreadable(f.name, exc)
         return _Looked(file=f, stat=None, notes=notes, failure=failure), None
     stat = (st.st_size, st.st_mtime_ns)
     article = _Article(name=f.name, data=data, size=st.st_size)

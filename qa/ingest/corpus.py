@@ -123,6 +123,24 @@ def reader_fingerprint() -> str:
 KnownDocuments = Mapping[str, tuple[Document, IndexedFile]]
 
 
+def large_file_note(name: str, size: int) -> str | None:
+    """The warning for a file longer than any news article (still read), or None."""
+    if LARGE_FILE_BYTES < size <= MAX_FILE_BYTES:
+        return f"{name} is {size / 1024 / 1024:.1f} MB, longer than any news article: indexing takes minutes"
+    return None
+
+
+def unreadable(name: str, exc: OSError) -> str:
+    """Why a file could not be read, as a skipped file's warning says it."""
+    return f"{name}: cannot be read ({exc.strerror or exc})"
+
+
+def no_articles(corpus: Path, files: int) -> CorpusError:
+    """The error for a folder with no usable article among `files` article files."""
+    found = f"{files} file(s), none usable" if files else f"no {READABLE} files"
+    return CorpusError(f"no articles to index in {corpus} ({found})")
+
+
 def read_document(f: CorpusFile, known: KnownDocuments | None = None) -> tuple[Document, IndexedFile]:
     """Read and clean one article; raises CorpusError when it cannot be used.
 
@@ -142,7 +160,7 @@ def read_document(f: CorpusFile, known: KnownDocuments | None = None) -> tuple[D
             return earlier
         data = f.path.read_bytes()
     except OSError as exc:
-        raise CorpusError(f"{f.name}: cannot be read ({exc.strerror or exc})") from exc
+        raise CorpusError(unreadable(f.name, exc)) from exc
     sha = sha256_bytes(data)
     entry = IndexedFile(name=f.name, size=st.st_size, mtime_ns=st.st_mtime_ns, sha256=sha)
     if earlier is not None and earlier[0].sha256 == sha:
@@ -195,8 +213,7 @@ def read_corpus(
     files = list_corpus(corpus, warn)
     docs, seen = _read_files(files, warn, known)
     if not docs:
-        found = f"{len(files)} file(s), none usable" if files else f"no {READABLE} files"
-        raise CorpusError(f"no articles to index in {corpus} ({found})")
+        raise no_articles(corpus, len(files))
     return docs, seen
 
 
@@ -222,8 +239,7 @@ def read_changed(
         if f.name in untouched or f.name in by_name
     ]
     if not docs and not untouched:
-        found = f"{len(files)} file(s), none usable" if files else f"no {READABLE} files"
-        raise CorpusError(f"no articles to index in {corpus} ({found})")
+        raise no_articles(corpus, len(files))
     return docs, seen, untouched
 
 
@@ -233,10 +249,9 @@ def _read_files(
     docs, seen = [], []
     for f in files:
         with contextlib.suppress(OSError):
-            size = f.path.stat().st_size
-            if LARGE_FILE_BYTES < size <= MAX_FILE_BYTES:
-                megabytes = size / 1024 / 1024
-                warn(f"{f.name} is {megabytes:.1f} MB, longer than any news article: indexing takes minutes")
+            note = large_file_note(f.name, f.path.stat().st_size)
+            if note is not None:
+                warn(note)
         try:
             doc, entry = read_document(f, known)
         except CorpusError as exc:
