@@ -93,7 +93,7 @@ def main() -> None:
         before = rss_mb()
         start = time.perf_counter()
         faiss.omp_set_num_threads(2)  # building uses both cores
-        ivf, kind = vector_index(vectors, exact_limit=0)
+        ivf = vector_index(vectors, exact_limit=0)
         faiss.omp_set_num_threads(1)
         ivf_build, ivf_mem = time.perf_counter() - start, rss_mb() - before
         chosen = ivf.nprobe

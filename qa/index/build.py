@@ -37,6 +37,7 @@ from qa.index.lexical import LexicalIndex, article_words
 from qa.index.segments import Segment, WordCounts, merge, plan_merge
 from qa.ingest.chunking import chunker_fingerprint, embedding_texts, split_sentences
 from qa.ingest.corpus import (
+    CorpusFile,
     check_folder,
     corpus_changed,
     list_corpus,
@@ -78,16 +79,15 @@ def ivf_lists(n: int) -> tuple[int, int]:
     return nlist, min(nlist, max(64, nlist // 32))
 
 
-def vector_index(
-    vectors: np.ndarray, exact_limit: int, trained: faiss.Index | None = None
-) -> tuple[faiss.Index, str]:
-    """Exact inner-product search up to `exact_limit` vectors; an IVF index above it.
+def vector_index(vectors: np.ndarray, exact_limit: int, trained: faiss.Index | None = None) -> faiss.Index:
+    """Exact inner-product search up to `exact_limit` vectors; an IVF index above it (`faiss_kind`
+    says which).
 
     IVF rather than HNSW: on 1M real-shaped vectors here, HNSW32 reached recall@10 0.90 at
     efSearch 512, while IVF-Flat with 4,000 lists reached 0.98-0.99 at 62-124 probes in 2-5 ms.
-    An update passes the previous index as `trained`: its lists are kept while the corpus stays
-    within half to twice the size they were trained for, as training them is most of an update's
-    time at scale (k-means over up to 64 vectors a list).
+    A merge of segments passes the largest one's index as `trained`: its lists are kept while the
+    merged segment stays within half to twice the size they were trained for, as training them is
+    most of a merge's time at scale (k-means over up to 64 vectors a list).
     """
     import faiss
 
@@ -95,7 +95,7 @@ def vector_index(
     if len(vectors) <= exact_limit:
         index: faiss.Index = faiss.IndexFlatIP(dim)
         index.add(vectors)
-        return index, "flat"
+        return index
     if isinstance(trained, faiss.IndexIVF) and trained.d == dim and 0.5 <= len(vectors) / trained.ntotal <= 2:
         # The trained centroids, not a clone: a loaded index's lists are mapped from its file, and
         # FAISS cannot clone those.
@@ -105,14 +105,14 @@ def vector_index(
         ivf.is_trained = True
         ivf.add(vectors)
         ivf.nprobe = trained.nprobe
-        return ivf, f"ivf{ivf.nlist},nprobe{ivf.nprobe}"
+        return ivf
     nlist, nprobe = ivf_lists(len(vectors))
     ivf = faiss.IndexIVFFlat(faiss.IndexFlatIP(dim), dim, nlist, faiss.METRIC_INNER_PRODUCT)
     sample = np.random.default_rng(0).choice(len(vectors), min(len(vectors), 64 * nlist), replace=False)
     ivf.train(vectors[np.sort(sample)])
     ivf.add(vectors)
     ivf.nprobe = nprobe  # saved in the index file
-    return ivf, f"ivf{nlist},nprobe{nprobe}"
+    return ivf
 
 
 def faiss_kind(index: faiss.Index) -> str:
@@ -397,8 +397,9 @@ def _segment(
     return Segment(
         documents=DocumentList(docs),
         rows=rows,
-        vectors=vector_index(vectors, settings.exact_limit)[0],
-        sentence_vectors=sentence_vectors.astype(np.float16),  # as stored, and as a reader gets them
+        vectors=vector_index(vectors, settings.exact_limit),
+        # float16 as stored, and as a reader gets them (already so from a local build: not copied)
+        sentence_vectors=sentence_vectors.astype(np.float16, copy=False),
         title_vectors=title_vectors.astype(np.float16),
         traits=traits,
         lexical=LexicalIndex.build(texts),
@@ -409,6 +410,7 @@ def _segment(
 def _cluster_segment(
     settings: Settings,
     address: str,
+    files: list[CorpusFile],
     encoder_file: Path,
     tokenizer_file: Path,
     count: TokenCounter,
@@ -419,7 +421,6 @@ def _cluster_segment(
     assembled here exactly as a local build assembles its own."""
     from qa.index.cluster import cluster_work
 
-    files = list_corpus(settings.corpus, warn)
     work = cluster_work(
         address,
         settings.corpus,
@@ -479,10 +480,12 @@ def _build(
             threading.Thread(target=_preload_tagger, name="qa-preload", daemon=True).start()
         reader = reader_fingerprint()
         untouched: set[str] = set()
+        article_files: list[CorpusFile] = []  # listed here for a cluster build only
         if ray is not None:  # read on the cluster, below: the number of files decides the profile
             docs: list[Document] = []
             seen: list[IndexedFile] = []
-            articles = len(list_corpus(settings.corpus))
+            article_files = list_corpus(settings.corpus, warn)
+            articles = len(article_files)
         elif previous is not None and previous.manifest.reader_fingerprint == reader:
             articles_known = _StoredArticles(previous)
             docs, seen, untouched = read_changed(
@@ -507,7 +510,7 @@ def _build(
             fresh: Segment | None
             if ray is not None:
                 fresh, seen = _cluster_segment(
-                    settings, ray, encoder_file, tokenizer_file, count, warn, progress
+                    settings, ray, article_files, encoder_file, tokenizer_file, count, warn, progress
                 )
                 plan = _sort_out(None, list(fresh.documents), seen, set())
             else:
@@ -602,7 +605,7 @@ def _merged(
     merged = merge(
         [parts[k][0] for k in chosen],
         [parts[k][1] for k in chosen],
-        lambda vectors, trained: vector_index(vectors, settings.exact_limit, trained)[0],
+        lambda vectors, trained: vector_index(vectors, settings.exact_limit, trained),
     )
     out = [p for k, p in enumerate(parts) if k not in chosen]
     out.insert(min(chosen), (merged, frozenset(), None))
