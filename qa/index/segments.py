@@ -200,23 +200,20 @@ class Combined:
         )
 
 
-def combine(segments: Sequence[Segment], deleted: Sequence[frozenset[str]]) -> Combined:
-    """The segments' live sentences numbered in segment order. One segment with nothing deleted is
-    used as it is (no copy): the common case after a full build or a merge."""
-    if len(segments) == 1 and not deleted[0]:
-        only = segments[0]
-        return Combined(
-            only.documents,
-            only.rows,
-            only.traits,
-            only.title_vectors,
-            only.sentence_vectors,
-            only.vectors,
-            only.lexical,
-            only.words.get,
-        )
+@dataclass(frozen=True)
+class _Live:
+    """The segments' live articles and sentences, numbered across segments in order."""
+
+    documents: DocumentList
+    rows: np.ndarray  # doc numbered across segments
+    traits: np.ndarray
+    title_vectors: np.ndarray
+    numbers: list[np.ndarray]  # per segment: its sentence i -> number across segments, -1 deleted
+
+
+def _live(segments: Sequence[Segment], deleted: Sequence[frozenset[str]]) -> _Live:
     documents: list[DocumentList] = []
-    rows, traits, titles, global_ids = [], [], [], []
+    rows, traits, titles, numbering = [], [], [], []
     at = kept_docs = 0
     for segment, gone in zip(segments, deleted, strict=True):
         live_docs = np.array([name not in gone for name in segment.documents.names], dtype=bool)
@@ -232,18 +229,45 @@ def combine(segments: Sequence[Segment], deleted: Sequence[frozenset[str]]) -> C
         traits.append(segment.traits[live])
         titles.append(segment.title_vectors[live_docs])
         documents.append(segment.documents.pick(live_docs.tolist()))
-        global_ids.append(numbers)
-    return Combined(
+        numbering.append(numbers)
+    return _Live(
         documents=DocumentList.join(documents),
         rows=np.concatenate(rows).astype(np.int32).reshape(-1, 4),
         traits=np.concatenate(traits).reshape(-1, 3),
         title_vectors=np.concatenate(titles),
-        sentence_vectors=StackedRows([s.sentence_vectors for s in segments], global_ids),
-        vectors=SegmentedVectors([s.vectors for s in segments], global_ids),
-        lexical=LexicalView([s.lexical for s in segments], global_ids),
-        words=lambda: sum(
-            (live_words(s, gone) for s, gone in zip(segments, deleted, strict=True)), Counter()
-        ),
+        numbers=numbering,
+    )
+
+
+def _all_live_words(segments: Sequence[Segment], deleted: Sequence[frozenset[str]]) -> Counter[str]:
+    return sum((live_words(s, gone) for s, gone in zip(segments, deleted, strict=True)), Counter())
+
+
+def combine(segments: Sequence[Segment], deleted: Sequence[frozenset[str]]) -> Combined:
+    """The segments' live sentences numbered in segment order. One segment with nothing deleted is
+    used as it is (no copy): the common case after a full build or a merge."""
+    if len(segments) == 1 and not deleted[0]:
+        only = segments[0]
+        return Combined(
+            only.documents,
+            only.rows,
+            only.traits,
+            only.title_vectors,
+            only.sentence_vectors,
+            only.vectors,
+            only.lexical,
+            only.words.get,
+        )
+    live = _live(segments, deleted)
+    return Combined(
+        documents=live.documents,
+        rows=live.rows,
+        traits=live.traits,
+        title_vectors=live.title_vectors,
+        sentence_vectors=StackedRows([s.sentence_vectors for s in segments], live.numbers),
+        vectors=SegmentedVectors([s.vectors for s in segments], live.numbers),
+        lexical=LexicalView([s.lexical for s in segments], live.numbers),
+        words=lambda: _all_live_words(segments, deleted),
     )
 
 
@@ -251,31 +275,24 @@ def merge(segments: Sequence[Segment], deleted: Sequence[frozenset[str]], vector
     """One segment holding the live articles of `segments`, in order: arrays gathered, BM25 postings
     renumbered, nothing embedded or tokenised again. `vector_index(vectors, trained)` builds its
     FAISS index (exact or IVF by size), given the largest part's index to reuse trained lists."""
-    lives = [s.live_rows(gone) for s, gone in zip(segments, deleted, strict=True)]
-    combined = combine(segments, deleted)
+    live = _live(segments, deleted)
     vectors = np.concatenate(
         [np.zeros((0, segments[0].sentence_vectors.shape[1]), np.float32)]
-        + [s.all_vectors()[live] for s, live in zip(segments, lives, strict=True)]
+        + [s.all_vectors()[n >= 0] for s, n in zip(segments, live.numbers, strict=True)]
     )
     sentence_vectors = np.concatenate(
-        [s.sentence_vectors[live] for s, live in zip(segments, lives, strict=True)]
+        [s.sentence_vectors[n >= 0] for s, n in zip(segments, live.numbers, strict=True)]
     )
-    renumbered, at = [], 0
-    for live in lives:
-        numbers = np.full(len(live), -1, dtype=np.int64)
-        numbers[live] = np.arange(at, at + int(live.sum()))
-        at += int(live.sum())
-        renumbered.append(numbers)
     largest = max(segments, key=len).vectors
     return Segment(
-        documents=combined.documents,
-        rows=combined.rows,
+        documents=live.documents,
+        rows=live.rows,
         vectors=vector_index(vectors, largest),
-        sentence_vectors=sentence_vectors.astype(np.float16),
-        title_vectors=combined.title_vectors,
-        traits=combined.traits,
-        lexical=LexicalIndex.merge([s.lexical for s in segments], renumbered),
-        words=WordCounts(combined.words()),
+        sentence_vectors=sentence_vectors.astype(np.float16, copy=False),  # stored float16 already
+        title_vectors=live.title_vectors,
+        traits=live.traits,
+        lexical=LexicalIndex.merge([s.lexical for s in segments], live.numbers),
+        words=WordCounts(_all_live_words(segments, deleted)),
     )
 
 
