@@ -62,11 +62,11 @@ def _same_index(a: LexicalIndex, b: LexicalIndex) -> None:
     assert np.allclose(a.weights, b.weights, rtol=1e-6)
 
 
-def test_an_update_equals_a_build_of_the_new_sentences():
+def test_merged_postings_equal_a_build_of_the_merged_sentences():
     # Sentence 1 removed (with the only use of "mistral"), two added, one of them in the middle.
     added = ["A zebra council approved the tram line.", "The ban was lifted again, the council said."]
     before = LexicalIndex.build(TEXTS)
-    after = LexicalIndex.update(before, np.array([0, -1, 2]), added, np.array([1, 3]))
+    after = LexicalIndex.merge([before, LexicalIndex.build(added)], [np.array([0, -1, 2]), np.array([1, 3])])
     _same_index(after, LexicalIndex.build([TEXTS[0], added[0], TEXTS[2], added[1]]))
     assert "mistral" not in after.vocabulary  # a word only removed sentences used is gone
 
@@ -79,11 +79,11 @@ OLD_TEXTS = ["ban lifted", "zebra tram", "council vote", "", "ban ban council"]
     st.lists(st.booleans(), min_size=8, max_size=8),
     st.lists(st.sampled_from(["tram vote", "zebra", "lifted the ban", "?"]), max_size=4),
 )
-def test_any_update_equals_a_full_build(old, keep_flags, added):
+def test_any_merge_equals_a_full_build(old, keep_flags, added):
     keep = [i for i in range(len(old)) if keep_flags[i]]
     kept = [old[i] for i in keep]
     renumbered = np.full(len(old), -1)
     renumbered[keep] = np.arange(len(kept))
     rows = np.arange(len(kept), len(kept) + len(added))
-    after = LexicalIndex.update(LexicalIndex.build(old), renumbered, added, rows)
+    after = LexicalIndex.merge([LexicalIndex.build(old), LexicalIndex.build(added)], [renumbered, rows])
     _same_index(after, LexicalIndex.build(kept + added))

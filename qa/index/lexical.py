@@ -284,21 +284,6 @@ class LexicalIndex(_Bm25):
         return cls._assemble(vocabulary, term_of, ids, tfs, lengths)
 
     @classmethod
-    def update(
-        cls,
-        previous: LexicalIndex | None,
-        renumbered: np.ndarray,
-        texts: Sequence[str],
-        rows: np.ndarray,
-    ) -> LexicalIndex:
-        """The previous index's postings with its sentence i renumbered to renumbered[i] (-1: gone),
-        plus `texts` tokenised as the sentences numbered `rows`."""
-        fresh = cls.build(texts)
-        if previous is None:
-            return cls.merge([fresh], [np.asarray(rows, np.int64)])
-        return cls.merge([previous, fresh], [renumbered, np.asarray(rows, np.int64)])
-
-    @classmethod
     def _assemble(
         cls,
         vocabulary: np.ndarray,
