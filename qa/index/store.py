@@ -3,11 +3,12 @@
 Layout: `index/builds/<id>/` holds one complete build: manifest.json, the encoder (encoder.onnx,
 encoder.weights, tokenizer.json) and its segments (see qa.index.segments), each a set of
 SEGMENT_FILES (documents.json, sentences.npy, traits.npy, vectors.faiss, sentence_vectors.npy,
-title_vectors.npy, lexical.npz): the first in the build's own folder, later ones in
+title_vectors.npy, lexical.npz, words.npz): the first in the build's own folder, later ones in
 `segments/<id>/`. `index/current` is a symlink to the build in use. A new build is written beside
 the old one, with hard links to the segments it keeps (nothing written is copied or hashed again),
 and `current` is swapped with one atomic rename, so a reader sees the old index or the new one,
-never half of one. Every file's sha256 is in the manifest and checked at load.
+never half of one. Every file's checksum is in the manifest and checked at load (sha256 for the
+encoder, xxh3 for the data files: see qa.checksums).
 """
 
 from __future__ import annotations
@@ -290,7 +291,7 @@ def new_build_dir(index_dir: Path) -> Path:
 
 
 def write_segment(build: Path, folder: str, segment: Segment) -> dict[str, str]:
-    """Write a segment's files into `folder` of the build; their sha256 by path, for the manifest."""
+    """Write a segment's files into `folder` of the build; their checksums by path, for the manifest."""
     import faiss
 
     where = build / folder
@@ -314,11 +315,10 @@ def write_segment(build: Path, folder: str, segment: Segment) -> dict[str, str]:
             lengths=lexical.lengths,
         )
     counts = segment.words.get()
+    words = sorted(counts)
     with open(where / WORDS, "wb") as handle:
         np.savez(
-            handle,
-            words=np.array(sorted(counts), dtype=str),
-            counts=np.array([counts[w] for w in sorted(counts)], np.int64),
+            handle, words=np.array(words, dtype=str), counts=np.array([counts[w] for w in words], np.int64)
         )
     return {segment_path(folder, name): data_file_digest(where / name) for name in SEGMENT_FILES}
 
