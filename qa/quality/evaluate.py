@@ -28,6 +28,12 @@ class EvalQuestion(BaseModel):
     history: tuple[str, ...] = ()
     evidence: tuple[str, ...] = ()
     claims: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    answer: str | None = Field(
+        default=None, description="the answer itself, as the evidence words it: a piece of one evidence string"
+    )
+    claim_answers: dict[str, str] = Field(
+        default_factory=dict, description="(conflict only) claim -> its answer, a piece of that claim's evidence"
+    )
 
 
 class QuestionResult(BaseModel):

@@ -151,6 +151,7 @@ def check_story(story: Story) -> StoryCheck:
             missing = [s for s in _strings(q) if s not in q.evidence]
             if missing:
                 check.errors.append(f"{where}: claims not listed in evidence: {missing}")
+        check.errors += _answer_errors(q)
         if q.type == "followup" and not q.history:
             check.errors.append(f"{where}: a follow-up without history")
         check.warnings += _left_out(q, sentences)
@@ -167,6 +168,21 @@ def check_story(story: Story) -> StoryCheck:
                 f"only {check.paraphrased:.0%} of answerable questions are worded away from their answer"
             )
     return check
+
+
+def _answer_errors(q: EvalQuestion) -> list[str]:
+    """An answer label is a piece of one of its evidence strings (a claim's, of that claim's)."""
+    errors = []
+    if q.answer is not None and not any(normalize(q.answer) in normalize(e) for e in q.evidence):
+        errors.append(f"{q.id}: answer {q.answer!r} is not inside any of its evidence strings")
+    for claim, value in q.claim_answers.items():
+        if claim not in q.claims:
+            errors.append(f"{q.id}: claim_answers names {claim!r}, which is not one of its claims")
+        elif not any(normalize(value) in normalize(e) for e in q.claims[claim]):
+            errors.append(f"{q.id}: answer {value!r} of claim {claim!r} is not inside that claim's evidence")
+    if (q.answer is not None or q.claim_answers) and q.type in UNANSWERABLE:
+        errors.append(f"{q.id}: an unanswerable question has an answer")
+    return errors
 
 
 def _answering_sentences(q: EvalQuestion, sentences: Sequence[tuple[str, str]]) -> list[str]:
