@@ -12,7 +12,7 @@ import pytest
 
 from qa import QA, Settings
 
-COUNCIL = Path(__file__).parent / "data" / "council"
+COUNCIL = Path(__file__).parent / "data" / "council" / "articles"
 
 
 @pytest.fixture(scope="module")
