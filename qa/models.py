@@ -45,6 +45,10 @@ class Document(_Frozen):
         default=(), description="offsets into the cleaned text where each page starts (PDF only)"
     )
     sha256: str
+    entities: tuple[tuple[int, int, str], ...] = Field(
+        default=(),
+        description="named entities found at index time: (start, end, spaCy label) in the cleaned text",
+    )
 
     def page_at(self, clean_offset: int) -> int | None:
         """The 1-based page holding the cleaned character at `clean_offset`; None without pages."""
@@ -79,6 +83,14 @@ class Sentence(_Frozen):
     end: int
 
 
+class AnswerSpan(_Frozen):
+    """The answer read out of the marked sentence: the thing of the kind the question asks for."""
+
+    text: str
+    start: int = Field(description="offset of the answer inside the passage's text")
+    end: int
+
+
 class Passage(_Frozen):
     """A cited span of an article, with the sentence that best answers the question."""
 
@@ -90,6 +102,11 @@ class Passage(_Frozen):
     text: str = Field(description="the file's span after cleaning")
     highlight: str = Field(description="the answering sentence: a substring of text")
     highlight_start: int = Field(description="offset of highlight inside text")
+    answer: AnswerSpan | None = Field(
+        default=None,
+        description="the answer inside the highlight (a name, date, amount...), when the question asks "
+        "for such a thing and the sentence holds one it does not already name",
+    )
     score: float = Field(description="relevance in [0, 1]; higher is better")
     date: str | None = None
     author: str | None = None
@@ -109,7 +126,7 @@ class ConflictValue(_Frozen):
 class Conflict(_Frozen):
     """Sources name different values for the same thing."""
 
-    aspect: Literal["who", "when", "extent", "number"]
+    aspect: Literal["who", "what", "when", "where", "extent", "number"]
     values: tuple[ConflictValue, ...]
     note: str
 

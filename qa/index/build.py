@@ -32,7 +32,7 @@ from qa.index.embedding import (
     quantize_int8,
     verified_weights_sha256,
 )
-from qa.index.entities import load_pipeline, tag_sentences
+from qa.index.entities import load_pipeline, tag
 from qa.index.lexical import LexicalIndex, article_words
 from qa.index.segments import Segment, WordCounts, merge, plan_merge
 from qa.ingest.chunking import chunker_fingerprint, embedding_texts, split_sentences
@@ -360,7 +360,7 @@ def _embed_segment(
 
     tagger = ThreadPoolExecutor(1, thread_name_prefix="qa-entities")
     try:
-        tagged = tagger.submit(tag_sentences, docs, sentences, on_tagged=on_tagged) if sentences else None
+        tagged = tagger.submit(tag, docs, sentences, on_tagged=on_tagged) if sentences else None
         # Each sentence in its context, and alone where the two texts differ.
         work = sum(map(len, texts)) + sum(len(alone[k]) for k in differs)
         embedding = Progress("embedding", len(texts) + len(differs), "texts", say, total_work=work)
@@ -371,7 +371,9 @@ def _embed_segment(
         embedding.finish()
         traits = np.zeros((len(sentences), 3), dtype=np.int32)
         if tagged is not None:
-            traits = store.sentence_traits(tagged.result(), alone)
+            tagging_done = tagged.result()
+            traits = store.sentence_traits(tagging_done.masks, alone)
+            docs = tagging_done.documents(docs)
             tagging.finish()
     except BaseException:
         failed.set()

@@ -36,7 +36,7 @@ import numpy as np
 from qa.checksums import sha256_of_modules
 from qa.errors import CorpusError, QAError
 from qa.index.embedding import OnnxEncoder, TokenCounter, load_tokenizer
-from qa.index.entities import tag_sentences
+from qa.index.entities import tag
 from qa.index.layout import ONNX, ONNX_WEIGHTS, TOKENIZER
 from qa.ingest.chunking import chunker_fingerprint, embedding_texts, split_sentences
 from qa.ingest.corpus import (
@@ -506,12 +506,19 @@ def _work_batch(articles: list[_Article], shipped: _ShippedEncoder, settings: _S
     # Tagged on a second thread while the encoder runs, as in a local build: onnxruntime releases
     # the GIL, and spaCy's first load (~2.5 s) comes on top otherwise.
     with ThreadPoolExecutor(1, thread_name_prefix="qa-entities") as tagger:
-        tagged = tagger.submit(tag_sentences, docs, sentences) if sentences else None
+        tagged = tagger.submit(tag, docs, sentences) if sentences else None
         context_vectors = _embed(encoder, texts)
         alone_vectors = context_vectors.copy()
         alone_vectors[differs] = _embed(encoder, [alone[k] for k in differs])
         title_vectors = _embed(encoder, [doc.title for doc in docs])
-        masks = tagged.result() if tagged is not None else np.zeros(0, dtype=np.int32)
+        masks = np.zeros(0, dtype=np.int32)
+        if tagged is not None:
+            tagging = tagged.result()
+            masks = tagging.masks
+            with_entities = iter(tagging.documents(docs))
+            read = [
+                outcome if isinstance(outcome, str) else (next(with_entities), outcome[1]) for outcome in read
+            ]
     rows = np.array([[s.doc, s.paragraph, s.start, s.end] for s in sentences], dtype=np.int32)
     return _BatchWork(
         read=read,

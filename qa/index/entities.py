@@ -2,7 +2,8 @@
 
 Each sentence gets a bitmask of the entity labels it contains (a person, an organisation, a date, an
 amount...), so that at question time "does this sentence hold the kind of thing asked for" is one
-integer AND: no model is loaded to answer a question.
+integer AND, and each article keeps its entities' spans, from which an answer is read out of the
+sentence (qa.answer.spans): no model is loaded to answer a question.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import functools
 import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -92,6 +94,19 @@ def _chunks(sentences: Sequence[Sentence], limit: int) -> Iterator[list[int]]:
         yield chunk
 
 
+@dataclass(frozen=True)
+class Tagging:
+    """What tagging found: a label mask per sentence, and each article's entities as
+    (start, end, label) spans of its cleaned text (kept in the document for answer spans)."""
+
+    masks: np.ndarray
+    entities: list[list[tuple[int, int, str]]]
+
+    def documents(self, docs: Sequence[Document]) -> list[Document]:
+        """The articles with their entities recorded."""
+        return [d.model_copy(update={"entities": tuple(e)}) for d, e in zip(docs, self.entities, strict=True)]
+
+
 def tag_sentences(
     docs: Sequence[Document],
     sentences: Sequence[Sentence],
@@ -99,22 +114,36 @@ def tag_sentences(
     limit: int = 10_000,
     on_tagged: Callable[[int], None] | None = None,
 ) -> np.ndarray:
-    """One int32 label mask per sentence: runs of sentences are tagged together (an entity keeps
-    its context), and each entity marks the sentences it falls in."""
+    """One int32 label mask per sentence (see `tag`)."""
+    return tag(docs, sentences, batch_size, limit, on_tagged).masks
+
+
+def tag(
+    docs: Sequence[Document],
+    sentences: Sequence[Sentence],
+    batch_size: int = 64,
+    limit: int = 10_000,
+    on_tagged: Callable[[int], None] | None = None,
+) -> Tagging:
+    """Runs of sentences are tagged together (an entity keeps its context); each entity marks the
+    sentences it falls in and is kept as a span of its article."""
     nlp = load_pipeline()
     masks = np.zeros(len(sentences), dtype=np.int32)
+    entities: list[list[tuple[int, int, str]]] = [[] for _ in docs]
     chunks = list(_chunks(sentences, limit))
     texts = (docs[sentences[c[0]].doc].text[sentences[c[0]].start : sentences[c[-1]].end] for c in chunks)
     for members, tagged in zip(chunks, nlp.pipe(texts, batch_size=batch_size), strict=True):
         offset = sentences[members[0]].start
+        found = entities[sentences[members[0]].doc]
         for ent in tagged.ents:
             bit = _BIT.get(ent.label_)
             if bit is None:
                 continue
             start, end = offset + ent.start_char, offset + ent.end_char
+            found.append((start, end, ent.label_))
             for i in members:
                 if sentences[i].start < end and start < sentences[i].end:
                     masks[i] |= bit
         if on_tagged is not None:
             on_tagged(len(members))
-    return masks
+    return Tagging(masks, [sorted(e) for e in entities])

@@ -67,6 +67,12 @@ class SentenceTable:
         """Character offsets, in the document's clean text, of sentences first..last (one paragraph)."""
         return int(self.rows[first, START]), int(self.rows[last, END])
 
+    def entities(self, sentence_id: int) -> list[tuple[int, int, str]]:
+        """The named entities of one sentence, as (start, end, label) offsets into its text."""
+        doc = self.documents[int(self.rows[sentence_id, DOC])]
+        start, end = self.char_span(sentence_id, sentence_id)
+        return [(s - start, e - start, label) for s, e, label in doc.entities if s < end and start < e]
+
     def text(self, first: int, last: int | None = None) -> str:
         """The clean text of sentence `first`, or of sentences first..last."""
         start, end = self.char_span(first, first if last is None else last)

@@ -27,11 +27,12 @@ SPECIAL_TOKENS = 2
 
 def chunker_fingerprint() -> str:
     """Identifies the code that splits a document into sentences and embedding texts (this module and
-    the sentence splitter in qa.text): an index made by the same code can hand on the sentences,
-    vectors and postings of an unchanged document."""
+    the sentence splitter in qa.text) and tags them (qa.index.entities): an index made by the same
+    code can hand on the sentences, vectors, postings and entities of an unchanged document."""
     from qa import text
+    from qa.index import entities
 
-    return sha256_of_modules((sys.modules[__name__], text))
+    return sha256_of_modules((sys.modules[__name__], text, entities))
 
 
 def _split_long(text: str, start: int, end: int, limit: int, count: CountTokens) -> list[tuple[int, int]]:
