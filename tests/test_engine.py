@@ -106,15 +106,15 @@ def test_control_characters_in_a_question_are_harmless(engine):
     assert engine.ask("who\x00 lifted\x1b[31m the ban?").answered
 
 
-def test_an_unsure_answer_is_one_whose_confidence_is_under_one_half(engine):
-    from qa.retrieval.heuristics import UNSURE_BELOW
-
+def test_an_unsure_answer_is_one_whose_confidence_is_under_the_fitted_threshold(engine):
+    unsure_below = engine.models.unsure_threshold
     for question in ("Who lifted the ban?", "What is Anthropic's current stock price?", "Who is the CEO?"):
         answer = engine.ask(question)
         if answer.confidence is None:
             continue
         assert 0.0 <= answer.confidence <= 1.0
-        assert answer.unsure == (answer.answered and answer.confidence < UNSURE_BELOW)
+        assert answer.unsure == (answer.answered and answer.confidence < unsure_below)
         if answer.unsure:
             assert answer.conflicts == ()
-    assert engine.ask("Who lifted the ban?").confidence >= UNSURE_BELOW
+            assert all(p.answer is None for p in answer.passages)  # nothing marked as the answer
+    assert engine.ask("Who lifted the ban?").confidence >= unsure_below

@@ -8,26 +8,26 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from qa.answer.conflicts import aspects_for, find_conflicts, statements_of
+from qa.answer.conflicts import Statement, find_conflicts
 from qa.answer.questions import clean_question, earlier_questions
+from qa.answer.spans import Asked, Span, asked, find_answer
 from qa.config import Settings
 from qa.errors import ModelError, UsageError
 from qa.index.entities import ANSWER_LABELS, mask_of
 from qa.index.lexical import top_positive
 from qa.index.store import StoredIndex
-from qa.models import Answer, Document, NoAnswerReason, Passage
+from qa.models import Answer, AnswerSpan, Document, NoAnswerReason, Passage
 from qa.progress import Warn, to_stderr
 from qa.retrieval.answer_types import AnswerType, ExpectedAnswer, expected_answer
 from qa.retrieval.background import Background, load_background
 from qa.retrieval.features import (
-    SENTENCE_FEATURES,
     QuestionContext,
     QuestionSignals,
     question_features,
     sentence_features,
 )
 from qa.retrieval.followup import resolve_query
-from qa.retrieval.heuristics import ADDRESSES_MARK, UNSURE_BELOW
+from qa.retrieval.heuristics import DECISION_TOP
 from qa.retrieval.passages import Hit, Window, distinct, diversify, group_passages, make_passage
 from qa.retrieval.ranking import Models, load_models, sigmoid
 from qa.retrieval.spelling import mend
@@ -54,6 +54,7 @@ class Ranking:
     question_row: np.ndarray  # QUESTION_FEATURES: evidence for answering at all
     context: QuestionContext
     answer_type: AnswerType | None  # what the question asks for; also picks what "sources differ" compares
+    asked: Asked | None  # the kind of thing a span of the answering sentence gives (qa.answer.spans)
 
     @property
     def probabilities(self) -> np.ndarray:
@@ -117,54 +118,58 @@ class QA:
 
     def ask(self, question: str, history: Sequence[str] = (), k: int | None = None) -> Answer:
         """The best passages for the question, best first, or `answered=False` with the reason."""
+        models = self.models
+        return settle(
+            self.reply(question, history, k),
+            models.unsure_threshold,
+            models.conflict_threshold,
+            models.alike_threshold,
+        )
+
+    def reply(self, question: str, history: Sequence[str] = (), k: int | None = None) -> Reply:
+        """The reply before it is settled: passages and answer spans, nothing yet judged unsure or
+        compared (`settle` does that, with the fitted thresholds)."""
         k = self.settings.top_k if k is None else k
         if not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= MAX_K:
             raise UsageError(f"k must be a whole number from 1 to {MAX_K}")
         ranking = self.rank(question, history)
         models = self.models
+        kind = ranking.asked.kind if ranking.asked is not None else None
         on_topic = float(models.on_topic.probabilities(ranking.question_row)[0])
         if on_topic < models.on_topic_threshold or not len(ranking.sentence_ids):
-            return Answer(
+            nothing = Answer(
                 question=ranking.question,
                 answered=False,
                 passages=(),
                 reason=NOTHING_RELEVANT,
                 query=ranking.query,
             )
+            return Reply(nothing, kind, np.zeros((0, 0), dtype=np.float32))
         passages, highlights = self._passages(ranking, k)
+        vectors = np.asarray(
+            self._table.sentence_vectors[np.array(highlights, dtype=np.int64)], dtype=np.float32
+        )
+        likeness = vectors @ vectors.T  # cosine of the passages' answering sentences (unit vectors)
         answerable = float(models.answerable.probabilities(ranking.question_row)[0])
         confidence = round(answerable, 4)
         if answerable < models.answerable_threshold:
-            return Answer(
+            related = Answer(
                 question=ranking.question,
                 answered=False,
-                passages=tuple(passages),
+                passages=tuple(p.model_copy(update={"answer": None}) for p in passages),
                 reason=RELATED_ONLY,
                 query=ranking.query,
                 confidence=confidence,
             )
-        unsure = answerable < UNSURE_BELOW
-        # "Sources differ" compares only passages whose answering sentence is about the question
-        # (and none when the passages may not answer it at all).
-        addressing = (
-            []
-            if unsure
-            else [
-                p
-                for p, sentence_id in zip(passages, highlights, strict=True)
-                if self._addresses(ranking, sentence_id)
-            ]
-        )
-        conflicts = find_conflicts(statements_of(addressing), aspects_for(ranking.answer_type, question))
-        return Answer(
+            return Reply(related, kind, likeness)
+        answer = Answer(
             question=ranking.question,
             answered=True,
             passages=tuple(passages),
             query=ranking.query,
-            conflicts=tuple(conflicts),
             confidence=confidence,
-            unsure=unsure,
         )
+        return Reply(answer, kind, likeness)
 
     def rank(self, question: str, history: Sequence[str] = ()) -> Ranking:
         """Candidate sentences for the question, scored by the sentence model, best first."""
@@ -192,16 +197,31 @@ class QA:
         rows = sentence_features(table, signals, pool)
         logits = self.models.sentence.logits(rows)
         order = np.argsort(-logits, kind="stable")
+        wanted = asked(question)
+        ordered = pool[order]
+        span_found = None
+        if wanted is not None:
+            span_found = np.zeros(len(ordered), dtype=bool)
+            for i, sentence_id in enumerate(ordered[:DECISION_TOP]):
+                span_found[i] = self.answer_in(wanted, int(sentence_id)) is not None
         context = QuestionContext(
             known=table.lexical.known_share(terms),
             title_max=float(table.title_similarity(None, vector).max(initial=0.0)),
             has_answer_type=expected is not None,
             background_similarity=self.background.similarity(vector),
+            asks_span=wanted is not None,
+            span_found=span_found,
         )
-        question_row = question_features(rows, logits, context)
+        question_row = question_features(rows[order], logits[order], context)
         return Ranking(
-            question, query, pool[order], rows[order], logits[order], question_row, context, answer_type
+            question, query, ordered, rows[order], logits[order], question_row, context, answer_type, wanted
         )
+
+    def answer_in(self, wanted: Asked | None, sentence_id: int) -> Span | None:
+        """The span of the sentence that answers what the question asks for, if it holds one."""
+        if wanted is None:
+            return None
+        return find_answer(wanted, self._table.text(sentence_id), self._table.entities(sentence_id))
 
     def _holds_answer_type(self, expected: ExpectedAnswer | None, pool: np.ndarray) -> np.ndarray | None:
         """Per sentence: holds the type of answer the question asks for (entity labels from the index;
@@ -214,18 +234,6 @@ class QA:
         for sentence_id in pool:
             holds[sentence_id] = expected.holds(self._table.text(int(sentence_id)))
         return holds
-
-    @staticmethod
-    def _addresses(ranking: Ranking, sentence_id: int) -> bool:
-        """The sentence holds most of the question's (IDF-weighted) words, or is close to it in meaning."""
-        found = np.flatnonzero(ranking.sentence_ids == sentence_id)
-        if not len(found):
-            return False
-        row = ranking.rows[found[0]]
-        return bool(
-            row[SENTENCE_FEATURES.index("coverage")] >= ADDRESSES_MARK
-            or row[SENTENCE_FEATURES.index("alone")] >= ADDRESSES_MARK
-        )
 
     def _passages(self, ranking: Ranking, k: int) -> tuple[list[Passage], list[int]]:
         """Sentence windows around the best sentences: merged, deduplicated, diversified, and each
@@ -240,9 +248,49 @@ class QA:
         passages, highlights = [], []
         for window in windows:
             highlight = _most_likely(window, likelihood)
-            passages.append(make_passage(table, window, highlight, window.best.score))
+            passage = make_passage(table, window, highlight, window.best.score)
+            span = self.answer_in(ranking.asked, highlight)
+            if span is not None:
+                at = passage.highlight_start + span.start
+                passage = passage.model_copy(
+                    update={"answer": AnswerSpan(text=span.text, start=at, end=at + len(span.text))}
+                )
+            passages.append(passage)
             highlights.append(highlight)
         return passages, highlights
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A reply before it is settled, with what settling reads besides the answer."""
+
+    answer: Answer
+    kind: str | None  # what the question asks for (qa.answer.spans.asked), for "sources differ"
+    likeness: np.ndarray  # cosine between the passages' answering sentences, passage by passage
+
+
+def settle(reply: Reply, unsure_below: float, compare_from: float, alike_from: float) -> Answer:
+    """The reply, decided (a pure function, so its thresholds are fitted offline): unsure (closest
+    passages, nothing marked, no note) when its confidence is under `unsure_below`; else "sources
+    differ" on the answers of the passages whose relevance is at least `compare_from`, each said in
+    a sentence at least `alike_from` alike to the answer's own (two reports of one fact)."""
+    answer = reply.answer
+    if not answer.answered:
+        return answer
+    if answer.confidence is not None and answer.confidence < unsure_below:
+        passages = tuple(p.model_copy(update={"answer": None}) for p in answer.passages)
+        return answer.model_copy(update={"passages": passages, "unsure": True, "conflicts": ()})
+    statements = [
+        Statement(i, p.doc, p.answer.text if p.answer else "", p.highlight, p.outlet or p.doc)
+        for i, p in enumerate(answer.passages)
+        if p.score >= compare_from
+    ]
+
+    def alike(a: int, b: int) -> bool:
+        return bool(reply.likeness[a, b] >= alike_from)
+
+    conflicts = tuple(find_conflicts(statements, reply.kind, answer.question, alike))
+    return answer.model_copy(update={"unsure": False, "conflicts": conflicts})
 
 
 def _most_likely(window: Window, likelihood: dict[int, float]) -> int:

@@ -20,6 +20,7 @@ UNSURE = "Closest passages; they may not answer this."
 
 BOLD_ON, BOLD_OFF = "\x1b[1;33m", "\x1b[0m"
 DIM_ON = "\x1b[2m"
+UNDERLINE_ON, UNDERLINE_OFF = "\x1b[4m", "\x1b[24m"  # the answer inside the bold sentence
 
 
 def safe(text: str) -> str:
@@ -54,9 +55,16 @@ def _shortened(title: str, width: int) -> str:
 
 
 def _passage(rank: int, passage: Passage, color: bool, width: int, marked_answer: bool = True) -> str:
-    before = safe(passage.text[: passage.highlight_start])
-    marked = safe(passage.highlight)
-    after = safe(passage.text[passage.highlight_start + len(passage.highlight) :])
+    h_start, h_end = passage.highlight_start, passage.highlight_start + len(passage.highlight)
+    before = safe(passage.text[:h_start])
+    after = safe(passage.text[h_end:])
+    span = passage.answer
+    if marked_answer and span is not None and h_start <= span.start < span.end <= h_end:
+        # The answer inside the marked sentence: placeholders \x02 \x03 around it.
+        lead, rest = passage.text[h_start : span.start], passage.text[span.end : h_end]
+        marked = f"{safe(lead)}\x02{safe(span.text)}\x03{safe(rest)}"
+    else:
+        marked = safe(passage.highlight)
     # Wrap with placeholder markers so emphasis codes do not count toward the line width; a passage
     # that is not an answer gets none: no sentence is drawn as the answer.
     start, stop = ("\x00", "\x01") if marked_answer else ("", "")
@@ -64,8 +72,11 @@ def _passage(rank: int, passage: Passage, color: bool, width: int, marked_answer
         f"{before}{start}{marked}{stop}{after}", width=width, initial_indent="    ", subsequent_indent="    "
     )
     on, off = (BOLD_ON, BOLD_OFF) if color else ("**", "**")
+    answer_on, answer_off = (UNDERLINE_ON, UNDERLINE_OFF) if color else ("__", "__")
     dim, reset = (DIM_ON, BOLD_OFF) if color else ("", "")
-    body = body.replace("\x00", on).replace("\x01", off)
+    body = (
+        body.replace("\x00", on).replace("\x01", off).replace("\x02", answer_on).replace("\x03", answer_off)
+    )
     # Beside the title: who published it and when (the outlet is what "sources differ" is about).
     about = safe(outlet_and_date(passage.outlet, passage.date))
     about = f" · {about}" if about else ""

@@ -49,7 +49,7 @@ def _lead(answer: Answer, turn: int) -> str:
         # A <span>, not <q>: the chat's Markdown drops a quote mark that opens a <q>'s text.
         # A sentence that opens with its own quotation mark gets no second one drawn around it.
         kind = "qa-quote qa-quote-own" if passage.highlight[:1] in QUOTE_MARKS else "qa-quote"
-        quote = _text_html(passage.highlight)
+        quote = _sentence_html(passage)
         lines.append(f"<span class='{kind}'>{quote}</span> {_cite(turn, index + 1)}")
     return "<div class='qa-lead'>" + "<br>".join(lines) + "</div>"
 
@@ -61,7 +61,19 @@ def _body(passage: Passage, answered: bool) -> str:
     end = start + len(passage.highlight)
     return (
         f"{_text_html(passage.text[:start])}<mark class='qa-highlight'>"
-        f"{_text_html(passage.highlight)}</mark>{_text_html(passage.text[end:])}"
+        f"{_sentence_html(passage)}</mark>{_text_html(passage.text[end:])}"
+    )
+
+
+def _sentence_html(passage: Passage) -> str:
+    """The answering sentence, escaped, with the answer inside it in bold where one was found."""
+    start, end = passage.highlight_start, passage.highlight_start + len(passage.highlight)
+    span = passage.answer
+    if span is None or not start <= span.start < span.end <= end:
+        return _text_html(passage.highlight)
+    return (
+        f"{_text_html(passage.text[start : span.start])}<strong class='qa-answer'>"
+        f"{_text_html(span.text)}</strong>{_text_html(passage.text[span.end : end])}"
     )
 
 
@@ -188,6 +200,7 @@ CSS = """
           vertical-align: middle; }
 .qa-bar > span { display: block; height: 6px; background: #2f81f7; border-radius: 3px; }
 mark.qa-highlight { background: #fff3b0; color: inherit; padding: 0 2px; }
+.qa-answer { font-weight: 700; text-decoration: underline; text-decoration-thickness: 2px; }
 mark.qa-cite { background: #ffe08a; color: inherit; }
 .qa-conflict { border-left: 4px solid #d97706; background: #fff7ed; color: #7c2d12; padding: 6px 10px;
                margin: 6px 0; border-radius: 4px; }

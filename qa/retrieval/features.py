@@ -47,6 +47,9 @@ QUESTION_FEATURES = (
     "title_max",  # best cosine of the question with an article's title: is the corpus about this?
     "typed_support",  # best coverage among the top sentences that hold the kind of thing asked for
     "clarity",  # alone_max minus how close unrelated news comes (see qa/retrieval/background.py)
+    "asks_span",  # the question asks for a kind of thing a span answers (a name, a date, an amount...)
+    "span_missing",  # it does, and none of the top sentences holds one it does not already name
+    "span_support",  # the best ranker probability among the top sentences that hold such a span
 )
 
 
@@ -58,6 +61,10 @@ class QuestionContext:
     title_max: float  # best cosine with an article title
     has_answer_type: bool  # the question asks for a type of thing (a date, a person, an amount...)
     background_similarity: float  # how close unrelated news comes to the question (background.py)
+    asks_span: bool = False  # the question asks for a thing a span answers (qa.answer.spans.asked)
+    # per candidate (in the order of the rows it goes with): 1 where the sentence holds such a span;
+    # a question's reply fills in only its top sentences, which are all the decision reads
+    span_found: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -145,13 +152,21 @@ def question_features(
     """The QUESTION_FEATURES row of one question, from its candidates' rows and ranker logits."""
     if not len(rows):
         nothing = [NO_CANDIDATE_LOGIT, 0.0, 0.0, 0.0, context.known, context.title_max, 0.0]
-        return np.array([*nothing, -context.background_similarity], dtype=np.float32)
+        asks = float(context.asks_span)
+        return np.array([*nothing, -context.background_similarity, asks, asks, 0.0], dtype=np.float32)
     column = {name: i for i, name in enumerate(SENTENCE_FEATURES)}
     alone_max = float(rows[:, column["alone"]].max())
     best = np.argsort(-logits, kind="stable")[:top]
     coverage = rows[best, column["coverage"]]
     if context.has_answer_type:
         coverage = coverage * rows[best, column["type_match"]]
+    found = (
+        context.span_found[best].astype(np.float32)
+        if context.span_found is not None
+        else np.zeros(len(best), dtype=np.float32)
+    )
+    asks = float(context.asks_span)
+    support = float((1.0 / (1.0 + np.exp(-np.clip(logits[best], -30, 30))) * found).max()) if asks else 0.0
     return np.array(
         [
             float(logits[best[0]]),
@@ -162,6 +177,9 @@ def question_features(
             context.title_max,
             float(coverage.max()),
             alone_max - context.background_similarity,
+            asks,
+            asks * float(not found.any()),
+            support,
         ],
         dtype=np.float32,
     )

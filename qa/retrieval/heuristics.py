@@ -21,7 +21,3 @@ WINDOWS_PER_PASSAGE = 3  # windows grown per passage asked: room for deduplicati
 SAME_ARTICLE_RATIO = 0.5  # a second passage of one article waits behind another article's best, unless
 # that best scores under half of it: two strong passages of one article beat a weak one of another
 DUPLICATE_JACCARD = 0.8  # word-set Jaccard from which two passages are one text (a syndicated copy)
-UNSURE_BELOW = 0.5  # an answer whose fitted probability of answering is under one half is more likely
-# than not no answer: it is shown as the closest passages, with no sentence marked as the answer
-ADDRESSES_MARK = 0.5  # "sources differ" compares sentences holding at least half of the question's
-# IDF-weighted words, or at cosine 0.5 or more to it: the majority mark on both scales, not fitted

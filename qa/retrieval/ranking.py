@@ -65,6 +65,19 @@ class Models(BaseModel):
     answerable: LinearModel = Field(description="P(the top passages answer the question)")
     on_topic_threshold: float = Field(description="below: 'nothing relevant'")
     answerable_threshold: float = Field(description="below: 'related passages only'")
+    conflict_threshold: float = Field(
+        default=0.5,
+        description="'sources differ' compares the answers of sentences the ranker gives at least this "
+        "probability of answering",
+    )
+    alike_threshold: float = Field(
+        default=0.0,
+        description="an answer is set against the best one only when their sentences are at least this "
+        "alike (cosine): two reports of one fact",
+    )
+    unsure_threshold: float = Field(
+        default=0.5, description="an answer whose answerable probability is below this is shown as unsure"
+    )
     background_sha256: str = Field(
         description="the background vectors the decision models were fitted with (qa/retrieval/background.py)"
     )

@@ -1,0 +1,386 @@
+"""The answer inside a sentence: the span of the kind of thing a question asks for.
+
+A question asks for a kind of thing (`asked`): a person, an organisation, a place, a date or time,
+an amount, a count, a duration, or a description of someone named ("Who is X?"). The candidates in
+a sentence are the named entities spaCy found there at index time (`Document.entities`) whose label
+can be that kind; one the question already contains is not an answer to it. Of the rest, the one
+nearest the words the question and the sentence share is the answer. Numbers keep their hedge
+("nearly 500") and a name the noun the question asks about ("Trump administration" for "which
+administration"). Nothing is loaded at question time: this is string work on stored spans.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from qa.text import STOPWORDS, normalize, words
+
+Kind = Literal[
+    "person", "organisation", "place", "date", "time", "duration", "amount", "count", "description", "value"
+]  # fmt: skip
+
+# Entity labels that can answer each kind, with how likely each is to be the thing asked for (a
+# "who" is most often a person, sometimes the body that acted).
+LABELS: dict[str, dict[str, float]] = {
+    "person": {"PERSON": 1.0, "ORG": 0.8, "NORP": 0.5, "GPE": 0.5},
+    "organisation": {"ORG": 1.0, "GPE": 0.8, "NORP": 0.7, "PERSON": 0.5},
+    "place": {"GPE": 1.0, "LOC": 1.0, "FAC": 0.9, "ORG": 0.3},
+    "date": {"DATE": 1.0, "TIME": 0.7},
+    "time": {"TIME": 1.0, "DATE": 0.7},
+    "duration": {"DATE": 1.0, "TIME": 0.9, "QUANTITY": 0.6, "CARDINAL": 0.3},
+    "amount": {"MONEY": 1.0, "PERCENT": 1.0, "QUANTITY": 1.0, "CARDINAL": 0.7},
+    "count": {"CARDINAL": 1.0, "QUANTITY": 0.8, "MONEY": 0.4, "PERCENT": 0.4},
+    # "What was the vote?": any figure or name may be it; the nearest to the question's words wins.
+    "value": {
+        "CARDINAL": 0.6, "MONEY": 0.6, "PERCENT": 0.6, "QUANTITY": 0.6, "DATE": 0.5, "TIME": 0.5,
+        "PERSON": 0.5, "ORG": 0.5, "GPE": 0.4, "LOC": 0.4, "FAC": 0.4, "PRODUCT": 0.4, "EVENT": 0.4,
+        "LAW": 0.4, "WORK_OF_ART": 0.4, "NORP": 0.3,
+    },
+}  # fmt: skip
+
+_QUESTION_KINDS: list[tuple[re.Pattern[str], Kind]] = [
+    (
+        re.compile(r"\bhow long\b(?! ago)|\bfor how many (?:days|weeks|months|years|hours)\b", re.I),
+        "duration",
+    ),
+    (re.compile(r"\bhow many\b", re.I), "count"),
+    (
+        re.compile(
+            r"\bhow (?:much|big|large|far|high|low|tall|heavy|deep|old|fast|hot|cold|warm|often)\b|"
+            r"\bwhat did\b.*\bcost\b|\bworth\b|"
+            r"\bwhat (?:percentage|percent|share|proportion|rate|amount|sum|price|cost|size|figure|total|"
+            r"fee|fine)\b",
+            re.I,
+        ),
+        "amount",
+    ),
+    (re.compile(r"\bwhat time\b|\bat what hour\b", re.I), "time"),
+    (
+        re.compile(r"\bwhen\b|\b(?:what|which) (?:date|day|year|month|week)\b|\bhow long ago\b", re.I),
+        "date",
+    ),
+    (
+        re.compile(
+            r"\bwhere\b|\b(?:which|what) (?:city|country|town|village|region|place|province|state)\b", re.I
+        ),
+        "place",
+    ),
+    (
+        re.compile(
+            r"\b(?:which|what) (?:company|companies|firm|firms|organi[sz]ations?|agency|agencies|body|bodies|"
+            r"group|groups|government|governments|administration|authority|authorities|court|club|team|"
+            r"party|union|ministry|department|bank|regulator)\b|\b(?:which|what) \w+['’]s? administration\b",
+            re.I,
+        ),
+        "organisation",
+    ),
+    (
+        re.compile(
+            r"\bwho(?:m|se)?\b|\b(?:which|what) (?:person|people|official|officials|minister)\b", re.I
+        ),
+        "person",
+    ),
+]
+_WHO_IS = re.compile(
+    r"^\s*(?i:who)(?:\s+(?i:is|was|are|were)|['’]s)\s+(?P<subject>(?:[A-Z][\w.'’-]*\s*){1,5})\??\s*$"
+)
+# "who is marta silva": a name typed in lower case (a verb or an article after "is" is no name)
+_WHO_IS_LOWER = re.compile(
+    r"^\s*who(?:\s+(?:is|was)|['’]s)\s+(?!(?:the|a|an|this|that|in|on|at|to|now|still|being|going)\b)"
+    r"(?P<subject>[a-z][\w'’-]+(?:\s+[a-z][\w'’-]+){1,2})\s*\??\s*$"
+)
+_WHAT_IS = re.compile(
+    r"^\s*what\s+(?:is|was|are|were)\s+(?!(?:the|an?|it|its|their|his|her|this|that|these|those)\b)"
+    r"(?P<subject>[\w.'’& -]{2,50}?)\s*\??\s*$",
+    re.I,
+)
+_ASKED_NOUN = re.compile(
+    r"\b(?:which|what|how many)\s+(?!(?:is|was|are|were|did|does|do|has|have|had)\b)"
+    r"(?:\w+['’]s?\s+)?(?P<noun>[a-z]+)",
+    re.I,
+)
+_WHAT_THE = re.compile(
+    r"^\s*what(?:\s+(?:is|was|are|were)|['’]s)\s+(?:the|its|their|his|her)\s+(?P<phrase>[\w'’ -]+?)\s*"
+    r"(?:\?|$|\b(?:on|of|in|for|at|to|from|by|with|that|which|who|when|after|before|now|today)\b)",
+    re.I,
+)
+# "Which museum has it?", "What penalty does a firm face?": a thing named by its noun
+_WHICH_NOUN = re.compile(
+    r"^\s*(?:\w+\s+)?(?:which|what)\s+(?!(?:is|was|are|were|did|does|do|has|have|had|will|would|can|"
+    r"could|should|happened|happens|about|if|else)\b)(?P<noun>[a-z]+)\b",
+    re.I,
+)
+_KEYWORDS = re.compile(
+    r"^(?!.*\?)(?!\s*(?:who|what|when|where|why|how|which|whose|whom|is|are|was|were|do|does|did|can|could|"
+    r"will|would|should|has|have|had|and|but|so|tell|explain)\b)\s*[\w'’.,&$€£%-]+(?:\s+[\w'’.,&$€£%-]+){1,7}\s*$",
+    re.I,
+)
+_HEDGE = re.compile(
+    r"(?:\b(?:about|around|nearly|almost|roughly|some|approximately|over|under|more than|less than|"
+    r"fewer than|at least|at most|up to|as many as|as much as|close to|just over|just under|"
+    r"an estimated)\s+)$",
+    re.I,
+)
+_REPORTING = re.compile(r"\b(?:said|says|told|tells|according to|added|wrote|warned|stated)\b", re.I)
+_DETERMINER = re.compile(r"^(?:the|a|an)\s+", re.I)
+_CURRENCY_BEFORE = re.compile(r"(?:[A-Z]{1,3})?[$€£¥₹]\s?$|\b(?:US|C|A|NZ|HK|NT)\$$")
+_CURRENCY_AFTER = re.compile(
+    r"^\s+(?:euros?|dollars?|pounds?|yen|yuan|rupees?|francs?|kronor|krona|krone|rand|naira|shillings?|"
+    r"pesos?|reais|real|won|lira|liras)\b",
+    re.I,
+)
+
+
+@dataclass(frozen=True)
+class Asked:
+    """What a question asks for: a kind of thing, the noun it names ("how many *people*", "which
+    *administration*"), the someone it asks to describe, and its own words."""
+
+    kind: Kind
+    noun: str | None
+    subject: str | None
+    question: str
+
+    @property
+    def content(self) -> list[str]:
+        return [w for w in words(self.question) if w not in STOPWORDS]
+
+
+@dataclass(frozen=True)
+class Span:
+    """An answer found in a sentence: [start, end) of the sentence, its text and entity label."""
+
+    start: int
+    end: int
+    text: str
+    label: str
+
+
+def asked(question: str) -> Asked | None:
+    """The kind of thing the question asks for, or None for a question no span answers (why, how,
+    yes or no, "what happened"). "What was the <noun>?" and "which <noun>" ask for a `value`."""
+    who_is = _WHO_IS.match(question) or _WHO_IS_LOWER.match(question) or _WHAT_IS.match(question)
+    if who_is is not None:
+        return Asked("description", None, who_is.group("subject").strip(), question)
+    for pattern, kind in _QUESTION_KINDS:
+        if pattern.search(question):
+            noun = _ASKED_NOUN.search(question)
+            return Asked(kind, noun.group("noun").lower() if noun else None, None, question)
+    what = _WHAT_THE.match(question)
+    if what is not None:
+        return Asked("value", what.group("phrase").split()[-1].lower(), None, question)
+    which = _WHICH_NOUN.match(question)
+    if which is not None:
+        return Asked("value", which.group("noun").lower(), None, question)
+    if _KEYWORDS.match(question):  # "kessel bridge repair cost": words typed into a search box
+        return Asked("value", words(question)[-1], None, question)
+    return None
+
+
+def find_answer(question: Asked, sentence: str, entities: Sequence[tuple[int, int, str]]) -> Span | None:
+    """The span of `sentence` that answers `question`, or None when it holds no such thing.
+    `entities` are (start, end, label) offsets into the sentence."""
+    if question.kind == "description":
+        found = _description(question.subject or "", sentence)
+        if found is not None or not question.question.lstrip().lower().startswith("who"):
+            return found
+        question = Asked("person", None, None, question.question)  # "who is X" with no X here
+    priors = LABELS[question.kind]
+    asked_text = normalize(question.question)
+    anchors = _anchors(question.content, sentence)
+    ordered = sorted(entities)
+    best: tuple[float, Span] | None = None
+    for position, (start, end, label) in enumerate(ordered):
+        prior = priors.get(label)
+        if prior is None:
+            continue
+        start, end = _widen(question, sentence, max(0, start), min(len(sentence), end), label)
+        if label in ("DATE", "TIME", "QUANTITY", "MONEY", "CARDINAL") and position + 1 < len(ordered):
+            # "11 years and eight months", "between £6m and £7m": one answer in two entities
+            following = ordered[position + 1]
+            joined = re.match(r"\s*(?:and|to|or|-|–)\s*$", sentence[end : following[0]])
+            if joined is not None and following[2] == label:
+                end = _widen(question, sentence, following[0], min(len(sentence), following[1]), label)[1]
+        text = sentence[start:end]
+        if not text.strip() or normalize(text) in asked_text:
+            continue  # what the question already says does not answer it
+        if question.kind == "value" and not _near(question, sentence, start, end, anchors):
+            continue  # "what is the X?" is answered by a value said of an X, not by any value
+        score = prior - _distance(start, end, anchors, len(sentence))
+        tail = sentence[end : end + 40].lower()
+        noun = question.noun
+        if question.kind in ("count", "value") and noun and re.match(rf"\W*(?:\w+\W+)?{noun[:5]}", tail):
+            score += 0.5  # "how many people": a number that counts people
+        if question.kind == "person" and _REPORTING.search(sentence[max(0, start - 30) : end + 30]):
+            score += 0.1  # "who said": the speaker
+        if best is None or score > best[0]:
+            best = (score, Span(start, end, text, label))
+    return best[1] if best else None
+
+
+# How far (in characters) a `value` may stand from the noun the question asks about: within the
+# same clause of a news sentence, about six words.
+VALUE_REACH = 40
+
+
+def _near(question: Asked, sentence: str, start: int, end: int, anchors: Sequence[int]) -> bool:
+    """A value is said of the asked noun ("a 5-4 vote", "Naturalis museum") or, for a question
+    without one, of one of its words."""
+    if question.noun:
+        anchors = [m.start() for m in re.finditer(rf"\b{re.escape(question.noun[:5])}", sentence, re.I)]
+    return any(start - VALUE_REACH <= a <= end + VALUE_REACH for a in anchors)
+
+
+def _anchors(content: Sequence[str], sentence: str) -> list[int]:
+    """Where the question's words (by their first five letters) occur in the sentence."""
+    stems = {w[:5] for w in content if len(w) > 2}
+    return [m.start() for m in re.finditer(r"\w+", sentence) if m.group().lower()[:5] in stems]
+
+
+def _distance(start: int, end: int, anchors: Sequence[int], length: int) -> float:
+    """How far the span is from the nearest shared word, as a share of the sentence (1 when none)."""
+    if not anchors:
+        return 0.5
+    gap = min(0 if start <= a < end else min(abs(a - start), abs(a - end)) for a in anchors)
+    return gap / max(length, 1)
+
+
+def _widen(question: Asked, sentence: str, start: int, end: int, label: str) -> tuple[int, int]:
+    """What the tagger left off an answer: the rest of a word it cut ("£7" of "£7m"), a currency
+    sign or name, the hedge before a number ("nearly 500"), the other half of a tally ("5-4"), and
+    the asked noun after a name ("Trump administration"); a leading "the" is not part of it."""
+    while end < len(sentence) and sentence[end].isalnum():
+        end += 1
+    if label == "MONEY" or question.kind in ("amount", "count"):
+        currency = _CURRENCY_BEFORE.search(sentence[:start])
+        if currency is not None:
+            start = currency.start()
+        named = _CURRENCY_AFTER.match(sentence[end:])
+        if named is not None and label in ("MONEY", "CARDINAL"):
+            end += named.end()
+    tally = re.match(r"[-–]\d+\b", sentence[end:])
+    if tally is not None and sentence[start:end].strip()[-1:].isdigit():
+        end += tally.end()  # "5" of a "5-4" vote is half the answer
+    hedge = _HEDGE.search(sentence[:start])
+    if hedge is not None and question.kind in ("amount", "count", "duration", "value"):
+        start = hedge.start()
+    lead = _DETERMINER.match(sentence[start:end])
+    if lead is not None and question.kind in ("person", "organisation", "place"):
+        start += lead.end()
+    if question.noun and question.kind in ("organisation", "person", "place"):
+        follows = re.match(rf"(?:['’]s)?\s+{re.escape(question.noun)}\b", sentence[end:], re.I)
+        if follows is not None:
+            end += follows.end()
+    return start, end
+
+
+_HONORIFICS = frozenset("dr mr mrs ms miss sir dame prof professor".split())
+_BEFORE_CUT = re.compile(
+    r"(?:[,;:(—–\"“”]|\b(?:said|says|told|tells|including|by|with|from|for|to|and|as|of|that|when|while)\b)\s*",
+    re.I,
+)
+_NOUN_END = re.compile(r"[,;:.!?()—–\"“”]|\s(?:said|says|told|who|which|that|whose|has|have|had|was|is)\s")
+_RELATIVE = re.compile(r"^(?:who|which)\s+(?:(?:is|was|are|were)\s+)?")
+
+
+def _description(subject: str, sentence: str) -> Span | None:
+    """ "Who is X?": what the sentence says X is. In order: "X is a ...", a noun phrase after it
+    ("X, the chief engineer,"), the title or phrase before it ("the chief engineer, X", "Mayor X",
+    "a gang called X"), then a clause after it ("X, who runs a guesthouse")."""
+    found = _mention(subject, sentence)
+    if found is None:
+        return None
+    start, end = found
+    after = sentence[end:]
+    is_a = re.match(r"(?:['’]s)?\s+(?:is|was|are|were|becomes|became|remains)\s+", after)
+    if is_a is not None:
+        span = _phrase(sentence, end + is_a.end())
+        if span is not None:
+            return span
+    clause: Span | None = None
+    comma = re.match(r"(?:['’]s)?\s*(?:,|\(|—|–)\s*", after)
+    if comma is not None:
+        at = end + comma.end()
+        relative = _RELATIVE.match(sentence[at:])
+        if relative is not None:
+            tail = sentence[at + relative.end() :]
+            cut = re.search(r"[,;.!?()—–\"“”]", tail)
+            text = tail[: cut.start() if cut else len(tail)].rstrip()
+            if 0 < len(text.split()) <= 12:
+                clause = Span(at + relative.end(), at + relative.end() + len(text), text, "DESCRIPTION")
+        elif _DETERMINED.match(sentence[at:]) is not None:
+            span = _phrase(sentence, at)
+            if span is not None:
+                return span
+    before = sentence[:start]
+    person = subject[:1].isupper() and _is_name(subject)
+    called = re.search(r"\s+(?:called|named|known as|dubbed)\s+$", before)
+    if called is not None:
+        before = before[: called.start()]
+    elif not person and not re.search(r"[,(—–]\s*$", before):
+        return clause  # a thing, not a person: no title stands before it
+    cuts = list(_BEFORE_CUT.finditer(before.rstrip(" ,(—–")))
+    begin = cuts[-1].end() if cuts else 0
+    kept = [w for w in before[begin:].split() if w.lower().rstrip(".") not in _HONORIFICS]
+    if kept and len(kept) <= 8:
+        text = " ".join(kept).rstrip(" ,(—–")
+        at = before.rfind(text)
+        if text and at >= 0 and not _is_name(text):
+            return Span(at, at + len(text), text, "DESCRIPTION")
+    return clause
+
+
+_DETERMINED = re.compile(r"(?:the|a|an|its|his|her|their|one|[\w-]+['’]s)\s", re.I)
+
+
+def _phrase(sentence: str, at: int) -> Span | None:
+    """The noun phrase starting at `at`, to the first clause boundary; at most 12 words."""
+    rest = sentence[at:]
+    stop = _NOUN_END.search(rest)
+    text = rest[: stop.start() if stop else len(rest)].rstrip()
+    if 0 < len(text.split()) <= 12:
+        return Span(at, at + len(text), text, "DESCRIPTION")
+    return None
+
+
+def _mention(subject: str, sentence: str) -> tuple[int, int] | None:
+    """Where the sentence names the subject: whole, by its last word, or by a word that starts like
+    one of its words (a misspelt name: "Warromi" for "Waromi")."""
+    parts = subject.split()
+    for name in (subject, parts[-1] if parts else ""):
+        if name:
+            found = re.search(rf"\b{re.escape(name)}\b", sentence, re.I)
+            if found is not None:
+                return found.start(), found.end()
+    stems = {p[:4].lower() for p in parts if len(p) >= 4}
+    names = [m for m in re.finditer(r"\b[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)*", sentence) if m.start() > 0]
+    for match in names:
+        if any(w[:4].lower() in stems for w in match.group().split()):
+            return match.start(), match.end()
+    return None
+
+
+def _titled(text: str) -> bool:
+    """A capitalised title rather than a name: "Deputy Director-General", "Energy Minister"."""
+    return bool(text) and len(text.split()) <= 5 and not _is_name(text)
+
+
+def _is_name(text: str) -> bool:
+    """Every word capitalised and none a common title word: most likely a person's name."""
+    tokens = text.split()
+    return all(t[:1].isupper() for t in tokens) and not any(
+        t.lower().strip(",.") in _TITLE_WORDS for t in tokens
+    )
+
+
+# Words that make a capitalised phrase a title, not a name (a closed class of office words).
+_TITLE_WORDS = frozenset(
+    """minister secretary president chair chairman chairwoman director director-general mayor leader
+    chief head officer governor senator judge justice commissioner councillor spokesperson spokesman
+    spokeswoman manager editor inspector detective constable superintendent general deputy vice
+    ambassador prosecutor attorney coach captain professor chancellor premier king queen prince
+    princess ceo founder""".split()
+)

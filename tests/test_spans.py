@@ -1,0 +1,118 @@
+"""The answer inside a sentence: what a question asks for, and the span of a sentence that gives it."""
+
+import pytest
+
+from qa.answer.spans import asked, find_answer
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("Who lifted the ban?", "person"),
+        ("Which company bought the plant?", "organisation"),
+        ("Where did the ferry sink?", "place"),
+        ("When is the vote on the library levy?", "date"),
+        ("What time did the fire start?", "time"),
+        ("How long will the repairs take?", "duration"),
+        ("How many people came to the meeting?", "count"),
+        ("How big is the deficit?", "amount"),
+        ("What was the vote on the budget?", "value"),
+        ("Which museum holds the specimen?", "value"),
+        ("kessel bridge repair cost", "value"),
+        ("Who is Tobias Fenn?", "description"),
+        ("who is marta silva", "description"),
+        ("What is Section 114?", "description"),
+    ],
+)
+def test_the_kind_of_thing_a_question_asks_for(question, kind):
+    wanted = asked(question)
+    assert wanted is not None and wanted.kind == kind
+
+
+@pytest.mark.parametrize(
+    "question", ["Why was the bridge closed?", "Did the council approve it?", "How did it happen?"]
+)
+def test_questions_no_span_answers(question):
+    assert asked(question) is None
+
+
+def _span(question, sentence, entities):
+    found = find_answer(asked(question), sentence, entities)
+    return None if found is None else found.text
+
+
+def _entities(sentence, *pieces):
+    """(start, end, label) of each (text, label) piece, as the index stores them."""
+    return [(sentence.index(text), sentence.index(text) + len(text), label) for text, label in pieces]
+
+
+def test_a_span_the_question_already_names_is_no_answer():
+    sentence = "Mayor Daniel Reyes said Councillor Maria Okafor wrote the plan."
+    entities = _entities(sentence, ("Daniel Reyes", "PERSON"), ("Maria Okafor", "PERSON"))
+    assert (
+        _span("Did Daniel Reyes or someone else write the plan? Who wrote it?", sentence, entities)
+        == "Maria Okafor"
+    )
+
+
+def test_numbers_keep_their_hedge_currency_and_tally():
+    crowd = "Nearly 500 residents attended the public meeting."
+    assert _span("How many residents attended?", crowd, _entities(crowd, ("500", "CARDINAL"))) == "Nearly 500"
+    pay = "They will be paid £1,100 a day for up to 150 days."
+    found = _span(
+        "How much are they paid?", pay, _entities(pay, ("1,100", "MONEY"), ("up to 150 days", "DATE"))
+    )
+    assert found == "£1,100"
+    vote = "The council approved the budget by a 5-4 vote on Tuesday."
+    assert (
+        _span(
+            "What was the vote on the budget?", vote, _entities(vote, ("5", "CARDINAL"), ("Tuesday", "DATE"))
+        )
+        == "5-4"
+    )
+
+
+def test_the_span_nearest_the_question_words_wins():
+    sentence = (
+        "The referendum on the library levy will be held on Tuesday, May 11, a year after the 2026 review."
+    )
+    entities = _entities(sentence, ("Tuesday, May 11", "DATE"), ("a year", "DATE"), ("2026", "DATE"))
+    assert _span("When is the referendum on the library levy?", sentence, entities) == "Tuesday, May 11"
+
+
+def test_a_count_prefers_the_number_of_the_thing_counted():
+    sentence = "Over two days, 14 schools closed and 52 buses were cancelled."
+    entities = _entities(sentence, ("two days", "DATE"), ("14", "CARDINAL"), ("52", "CARDINAL"))
+    assert _span("How many buses were cancelled?", sentence, entities) == "52"
+
+
+def test_a_sentence_without_the_kind_asked_for_has_no_answer():
+    sentence = "The mayor said the town could not afford a new library this year."
+    assert _span("What is the mayor's salary?", sentence, _entities(sentence, ("this year", "DATE"))) is None
+    assert _span("How many people came?", sentence, []) is None
+
+
+@pytest.mark.parametrize(
+    ("sentence", "description"),
+    [
+        (
+            '"We found the cracks," said the authority\'s chief engineer, Tobias Fenn.',
+            "the authority's chief engineer",
+        ),
+        (
+            "Tobias Fenn, the authority's chief engineer, said the cracks were found on Tuesday.",
+            "the authority's chief engineer",
+        ),
+        ("Chief engineer Tobias Fenn said the cracks were found on Tuesday.", "Chief engineer"),
+        (
+            "Tobias Fenn is a structural engineer at the roads authority.",
+            "a structural engineer at the roads authority",
+        ),
+        (
+            "Tobias Fenn, who inspects the bridge every spring, found the cracks.",
+            "inspects the bridge every spring",
+        ),
+    ],
+)
+def test_who_is_reads_the_words_beside_the_name(sentence, description):
+    assert _span("Who is Tobias Fenn?", sentence, []) == description
