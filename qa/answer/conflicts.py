@@ -1,142 +1,292 @@
-"""Say when the articles disagree: different actors, dates, numbers or extents for the same thing.
+"""Say when the articles disagree: different answers to the same question, from different articles.
 
-Only what the text holds is compared: values are pulled from each passage's answering sentence
-with patterns (administrations and presidents, dates and days, numbers with units, "partially" vs
-"fully"), normalised, and reported when two articles state different values. Nothing is generated;
-the note only quotes the values and names the articles (by outlet where known, else by file).
+Only answers are compared: the span each passage's answering sentence gives for what the question
+asks (qa.answer.spans), and only from sentences the ranker judges likely to answer it, so a figure
+from another story is never set against the answer. Values are compared as what they are: numbers
+with their unit or currency and hedges ("nearly 500" is not "about 300", "about 48,000" is
+"around 50,000"), dates field by field (a weekday against a full date through the calendar), names
+by their words ("Okafor" is "Maria Okafor"). For questions about how far something went, "partly"
+and "fully" in the answering sentences are compared too. Nothing is generated: the note quotes the
+values and names the articles (by outlet where known, else by file).
 """
 
 from __future__ import annotations
 
+import datetime
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from qa.models import Conflict, ConflictValue, Passage
-from qa.text import MONTHS, NUMBER_WORDS
+from qa.answer.spans import Kind
+from qa.models import Conflict, ConflictValue
+from qa.text import MONTHS, STOPWORDS, WEEKDAYS, normalize, words
 
-_ADMINISTRATION = re.compile(
-    r"\b(?:President\s+)?(?:[A-Z][a-z]+\s+)?([A-Z][a-z]+)(?:['’]s)?\s+administration\b|\bPresident\s+(?:[A-Z][a-z]+\s+)?([A-Z][a-z]+)\b"
-)
-_DATE = re.compile(
-    rf"\b(?:({MONTHS})\s+(\d{{1,2}}),?\s+(\d{{4}})|(\d{{1,2}})\s+({MONTHS})\s+(\d{{4}}))\b"
-    r"|\b(?:late\s+|early\s+|on\s+)?(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|yesterday|today)\b",
-    re.IGNORECASE,
-)
-_PARTIAL = re.compile(r"\b(partially|partly|partial|parts of|in part)\b", re.IGNORECASE)
-_FULL = re.compile(
-    r"\b(fully|entirely|completely|in full|effectively ends|ends a|ended the|all restrictions)\b",
-    re.IGNORECASE,
-)
-_NUMBER_UNIT = re.compile(
-    rf"\b(\d[\d,.]*|{NUMBER_WORDS})\s+(?:of\s+)?(days?|weeks?|months?|years?|dollars|percent|employees|people)\b",
-    re.IGNORECASE,
-)
-
-Aspect = Literal["who", "when", "extent", "number"]
-ASPECT_FOR_TYPE: dict[str, Aspect] = {
+Aspect = Literal["who", "what", "when", "where", "extent", "number"]
+ASPECT_OF_KIND: dict[str, Aspect] = {
     "person": "who",
+    "organisation": "who",
+    "place": "where",
     "date": "when",
+    "time": "when",
+    "amount": "number",
+    "count": "number",
     "duration": "number",
-    "quantity": "number",
+    "value": "what",
 }
-_LABEL = {"who": "who", "when": "when", "extent": "how far", "number": "how much or how long"}
+_LABEL = {
+    "who": "who",
+    "what": "what",
+    "when": "when",
+    "where": "where",
+    "extent": "how far",
+    "number": "how much or how many",
+}
 
+_PARTIAL = re.compile(r"\b(partially|partly|partial|in part)\b", re.I)
+_FULL = re.compile(r"\b(fully|entirely|completely|in full|wholly)\b", re.I)
+_ABOUT_EXTENT = re.compile(r"\b(fully|partly|partially|completely|entirely|extent|how far|in full)\b", re.I)
 
-def _who(sentence: str) -> list[str]:
-    names = []
-    for match in _ADMINISTRATION.finditer(sentence):
-        name = match.group(1) or match.group(2)
-        if name and name not in ("The", "This", "That", "An", "A", "Its", "Their", "US", "U"):
-            names.append(f"{name} administration")
-    return names
-
-
-def _when(sentence: str) -> list[str]:
-    values = []
-    for match in _DATE.finditer(sentence):
-        if match.group(1):
-            values.append(f"{match.group(1).capitalize()} {int(match.group(2))}, {match.group(3)}")
-        elif match.group(5):
-            values.append(f"{match.group(5).capitalize()} {int(match.group(4))}, {match.group(6)}")
-        else:
-            day = match.group(7)
-            values.append(day.lower() if day.lower() in ("yesterday", "today") else day.capitalize())
-    return values
-
-
-def _extent(sentence: str) -> list[str]:
-    if _PARTIAL.search(sentence):
-        return ["partly"]
-    if _FULL.search(sentence):
-        return ["fully"]
-    return []
-
-
-def _number(sentence: str) -> list[str]:
-    return [f"{m.group(1).lower()} {m.group(2).lower()}" for m in _NUMBER_UNIT.finditer(sentence)]
-
-
-EXTRACTORS = {"who": _who, "when": _when, "extent": _extent, "number": _number}
+_NUMBER_WORDS = {
+    w: i
+    for i, w in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+        "sixteen seventeen eighteen nineteen twenty".split()
+    )
+} | {"thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
+     "hundred": 100, "dozen": 12, "a dozen": 12}  # fmt: skip
+_SCALE = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12, "m": 1e6, "bn": 1e9, "k": 1e3}
+_NUMBER = re.compile(
+    r"(?P<n>\d+(?:[.,]\d+)*|" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True)) + r")"
+    r"(?:\s*(?P<scale>thousand|million|billion|trillion|bn|m|k)\b)?",
+    re.I,
+)
+_HEDGED = re.compile(
+    r"\b(about|around|nearly|almost|roughly|some|approximately|over|under|more than|less than|fewer than|"
+    r"at least|at most|up to|as many as|close to|estimated|more|less)\b|~",
+    re.I,
+)
+_CURRENCY = {"$": "dollar", "€": "euro", "£": "pound", "¥": "yen", "₹": "rupee"}
+_MONTH = re.compile(rf"\b({MONTHS})\b", re.I)
+_WEEKDAY = re.compile(rf"\b({WEEKDAYS})\b", re.I)
+_YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
+_DAY = re.compile(r"\b([12]?\d|3[01])(?:st|nd|rd|th)?\b")
+_DAYS = {"hour": 1 / 24, "day": 1.0, "week": 7.0, "fortnight": 14.0, "month": 30.0, "year": 365.0, "decade": 3650.0}
+# Two hedged amounts within this share of the larger are one figure rounded two ways.
+ROUNDING = 0.0
 
 
 @dataclass(frozen=True)
 class Statement:
-    """One passage that addresses the question, and its answering sentence."""
+    """One passage's answer to the question: the span its answering sentence gives."""
 
     rank: int
     doc: str
-    sentence: str
+    answer: str
+    sentence: str = ""
     source: str = ""  # how the note names the article: its outlet where known, else its file
 
 
-def find_conflicts(statements: Sequence[Statement], aspects: Sequence[Aspect]) -> list[Conflict]:
-    """For each aspect, the values that different articles state, when they differ.
+def find_conflicts(
+    statements: Sequence[Statement],
+    kind: Kind | str | None,
+    question: str,
+    alike: Callable[[int, int], bool] | None = None,
+) -> list[Conflict]:
+    """The different answers that different articles give, when they differ. `alike(a, b)` says
+    whether the passages of ranks a and b report the same fact (their sentences are alike): an
+    answer is set against the best one only then.
 
-    Quiet when only one article states a value, or all state the same one. A passage stating two
-    values for one aspect (e.g. two dates) is left out of that aspect: it does not take a side.
-    """
+    Quiet when only one article answers, or all give compatible answers."""
     conflicts = []
-    for aspect in aspects:
-        by_value: dict[str, list[Statement]] = {}
-        for statement in statements:
-            values = list(dict.fromkeys(EXTRACTORS[aspect](statement.sentence)))
-            if len(values) != 1:
-                continue
-            by_value.setdefault(values[0], []).append(statement)
-        docs_by_value = {v: list(dict.fromkeys(s.doc for s in ss)) for v, ss in by_value.items()}
-        all_docs = {d for ds in docs_by_value.values() for d in ds}
-        if len(by_value) < 2 or len(all_docs) < 2:
-            continue
-        stated = tuple(
-            ConflictValue(value=v, passages=tuple(s.rank for s in ss), docs=tuple(docs_by_value[v]))
-            for v, ss in by_value.items()
-        )
-        source = {s.doc: s.source or s.doc for s in statements}
-        sides = " vs ".join(
-            f"{v.value} ({', '.join(dict.fromkeys(source[d] for d in v.docs))})" for v in stated
-        )
-        conflicts.append(
-            Conflict(aspect=aspect, values=stated, note=f"Sources differ on {_LABEL[aspect]}: {sides}")
-        )
+    aspect = ASPECT_OF_KIND.get(kind or "")
+    answers = _each_article_once([s for s in statements if s.answer], kind or "")
+    if alike is not None and answers:
+        answers = [s for s in answers if s is answers[0] or alike(answers[0].rank, s.rank)]
+    if aspect is not None:
+        groups = _group(answers, lambda a, b: _same(kind or "", a, b))
+        conflict = _conflict(aspect, groups, statements)
+        if conflict is not None:
+            conflicts.append(conflict)
+    if _ABOUT_EXTENT.search(question):
+        extents = [
+            Statement(s.rank, s.doc, extent, s.sentence, s.source)
+            for s in statements
+            if (extent := _extent(s.sentence))
+        ]
+        conflict = _conflict("extent", _group(extents, lambda a, b: a == b), statements)
+        if conflict is not None:
+            conflicts.append(conflict)
     return conflicts
 
 
-def aspects_for(answer_type: str | None, question: str) -> list[Aspect]:
-    """Which aspects a question is about: its answer type, plus extent for questions about lifting."""
-    aspects: list[Aspect] = []
-    if answer_type in ASPECT_FOR_TYPE:
-        aspects.append(ASPECT_FOR_TYPE[answer_type])
-    if re.search(
-        r"\b(fully|partly|partially|completely|entirely|extent|how far|whole|all)\b", question, re.I
-    ):
-        aspects.append("extent")
-    return aspects
+def _each_article_once(statements: Sequence[Statement], kind: str) -> list[Statement]:
+    """The answers to compare: those measured like the best passage's answer (a sum of money is not
+    set against a count of people), and each article's best one (its side)."""
+    if not statements:
+        return []
+    unit = _unit(kind, statements[0].answer)
+    kept: dict[str, Statement] = {}
+    for statement in statements:
+        if _unit(kind, statement.answer) == unit and statement.doc not in kept:
+            kept[statement.doc] = statement
+    return list(kept.values())
 
 
-def statements_of(passages: Sequence[Passage]) -> list[Statement]:
-    return [
-        Statement(rank=i, doc=p.doc, sentence=p.highlight, source=p.outlet or p.doc)
-        for i, p in enumerate(passages)
+def _unit(kind: str, answer: str) -> str:
+    if kind not in ("amount", "count", "duration", "value"):
+        return ""
+    amount = _amount(answer)
+    return "-" if amount is None else amount.unit
+
+
+def _group(statements: Sequence[Statement], same: object) -> list[list[Statement]]:
+    """Statements in groups of compatible answers, in rank order (the first of a group names it)."""
+    groups: list[list[Statement]] = []
+    for statement in statements:
+        for group in groups:
+            if same(group[0].answer, statement.answer):  # type: ignore[operator]
+                group.append(statement)
+                break
+        else:
+            groups.append([statement])
+    return groups
+
+
+def _conflict(aspect: Aspect, groups: list[list[Statement]], every: Sequence[Statement]) -> Conflict | None:
+    docs = [list(dict.fromkeys(s.doc for s in group)) for group in groups]
+    # A side needs an article no other side has: one article stating two things takes no side.
+    sides = [
+        (g, d)
+        for g, d in zip(groups, docs, strict=True)
+        if set(d) - {x for o in docs if o is not d for x in o}
     ]
+    if len(sides) < 2:
+        return None
+    values = tuple(
+        ConflictValue(value=group[0].answer, passages=tuple(s.rank for s in group), docs=tuple(d))
+        for group, d in sides
+    )
+    source = {s.doc: s.source or s.doc for s in every}
+    text = " vs ".join(f"{v.value} ({', '.join(dict.fromkeys(source[d] for d in v.docs))})" for v in values)
+    return Conflict(aspect=aspect, values=values, note=f"Sources differ on {_LABEL[aspect]}: {text}")
+
+
+def _extent(sentence: str) -> str:
+    if _PARTIAL.search(sentence):
+        return "partly"
+    if _FULL.search(sentence):
+        return "fully"
+    return ""
+
+
+def _same(kind: str, a: str, b: str) -> bool:
+    """Whether two answers of one kind can both be true."""
+    if normalize(a) == normalize(b):
+        return True
+    if kind in ("date", "time"):
+        return _same_date(a, b)
+    x, y = _amount(a), _amount(b)
+    if x is not None and y is not None:
+        return _same_amount(x, y)
+    if kind in ("amount", "count", "duration"):
+        return True  # a figure and no figure ("Thursday" for "how long"): nothing to compare
+    return _same_words(a, b)
+
+
+@dataclass(frozen=True)
+class _Amount:
+    value: float
+    unit: str
+    hedged: bool
+    text: str
+
+
+def _amount(text: str) -> _Amount | None:
+    """A number in the answer, with its scale, its unit (currency, %, the word after it) and hedge."""
+    tally = re.search(r"\b(\d+)\s*[-–]\s*(\d+)\b", text)
+    if tally is not None and not re.search(r"[$€£¥₹%]", text):  # a vote or a score, "5-4", compared whole
+        return _Amount(float(tally.group(1)) * 1000 + float(tally.group(2)), "tally", False, text)
+    match = _NUMBER.search(text)
+    if match is None:
+        return None
+    raw = match.group("n").lower()
+    try:
+        value = float(_NUMBER_WORDS[raw]) if raw in _NUMBER_WORDS else float(raw.replace(",", ""))
+    except ValueError:  # "1.2.3": a version or a list, not an amount
+        return None
+    if match.group("scale"):
+        value *= _SCALE[match.group("scale").lower()]
+    before = text[: match.start()]
+    after = words(text[match.end() :])
+    currency = next((name for sign, name in _CURRENCY.items() if sign in before), "")
+    if currency:
+        unit = currency
+    elif "%" in text or after[:1] == ["percent"] or after[:2] == ["per", "cent"]:
+        unit = "percent"
+    else:
+        unit = after[0].rstrip("s") if after else ""
+    if unit in _DAYS:  # durations in days: "one week" is "seven days"
+        value, unit = value * _DAYS[unit], "day"
+    hedged = bool(_HEDGED.search(before)) or bool(re.search(r"\bor (so|more)\b", text))
+    return _Amount(value, unit, hedged, text)
+
+
+def _same_amount(a: _Amount, b: _Amount) -> bool:
+    if a.unit != b.unit:
+        return True  # different things ("$48.2 million" and "5"): not comparable, so no disagreement
+    if a.value == b.value:
+        return True
+    if a.hedged or b.hedged:
+        return abs(a.value - b.value) <= ROUNDING * max(abs(a.value), abs(b.value))
+    return False
+
+
+def _date_fields(text: str) -> dict[str, str]:
+    fields = {}
+    if (month := _MONTH.search(text)) is not None:
+        fields["month"] = month.group(1).lower()
+        day = _DAY.search(text[month.end() : month.end() + 5]) or _DAY.search(
+            text[max(0, month.start() - 5) : month.start()]
+        )
+        if day is not None:
+            fields["day"] = str(int(day.group(1)))
+    if (year := _YEAR.search(text)) is not None:
+        fields["year"] = year.group(1)
+    if (weekday := _WEEKDAY.search(text)) is not None:
+        fields["weekday"] = weekday.group(1).lower()
+    if (clock := re.search(r"\b(\d{1,2})(?::(\d\d))?\s*([ap])\.?m\b", text, re.I)) is not None:
+        hour = int(clock.group(1)) % 12 + (12 if clock.group(3).lower() == "p" else 0)
+        fields["clock"] = f"{hour}:{clock.group(2) or '00'}"
+    elif (named := re.search(r"\b(midnight|noon|midday)\b", text, re.I)) is not None:
+        fields["clock"] = "0:00" if named.group(1).lower() == "midnight" else "12:00"
+    return fields
+
+
+def _same_date(a: str, b: str) -> bool:
+    x, y = _date_fields(a), _date_fields(b)
+    for fields in (x, y):
+        if {"month", "day", "year"} <= fields.keys() and "weekday" not in fields:
+            month = MONTHS.split("|").index(fields["month"]) + 1
+            try:
+                fields["weekday"] = (
+                    datetime.date(int(fields["year"]), month, int(fields["day"])).strftime("%A").lower()
+                )
+            except ValueError:
+                pass
+    shared = x.keys() & y.keys()
+    if not shared:
+        return True  # "Thursday" and "last year": nothing to compare
+    return all(x[f] == y[f] for f in shared)
+
+
+def _same_words(a: str, b: str) -> bool:
+    """Names and descriptions: the same when one's words are among the other's, or they share a
+    name (a capitalised word that is not the first of a sentence)."""
+    x = {w for w in words(a) if w not in STOPWORDS}
+    y = {w for w in words(b) if w not in STOPWORDS}
+    if not x or not y or x <= y or y <= x:
+        return True
+    names_a = {w.lower() for w in re.findall(r"\b[A-Z][\w'’-]+", a)}
+    names_b = {w.lower() for w in re.findall(r"\b[A-Z][\w'’-]+", b)}
+    return bool(names_a & names_b)
