@@ -45,7 +45,18 @@ from qa.index.embedding import default_model_path  # noqa: E402
 from qa.index.store import StoredIndex  # noqa: E402
 from qa.models import Profile  # noqa: E402
 from qa.quality.evaluate import EvalQuestion, QuestionResult, read_questions  # noqa: E402
-from qa.quality.fitting import Sample, adaptation_pairs, answer_with, collect, fit_models, unfitted_models  # noqa: E402
+from qa.quality.fitting import (  # noqa: E402
+    Judged,
+    Sample,
+    adaptation_pairs,
+    answer_with,
+    choose_settling,
+    collect,
+    fit_models,
+    settled,
+    unfitted_models,
+    unsettled,
+)
 from qa.quality.judging import MEASURES, compare, figures, pooled, story_folds  # noqa: E402
 from qa.quality.stories import Story, check_story, library, lockbox  # noqa: E402
 from qa.retrieval.background import BACKGROUND_FILE, Background, load_background  # noqa: E402
@@ -125,10 +136,11 @@ def story_out(
     fixed: Path | None = None,
     profile: Profile = "default",
     fit_profile: Profile | None = None,
-) -> tuple[Results, dict[str, list[Sample]], dict[str, list[TrainingPair]]]:
+) -> tuple[Results, dict[str, list[Sample]], dict[str, list[TrainingPair]], dict[str, float]]:
     """Every development story's questions answered by models fitted without its group of stories;
     also each story's samples (ranked by an adaptation not fitted on it) and adaptation pairs.
     With `fixed`, every group uses that adaptation instead (only the answer models are story-out).
+    Also the unsure and "sources differ" thresholds chosen on all the story-out replies.
     Questions are answered from indexes of build `profile`; the answer models learn from samples of
     indexes of `fit_profile` (default: the same), e.g. float vectors served as int8 ones."""
     pairs: dict[str, list[TrainingPair]] = {}
@@ -149,7 +161,7 @@ def story_out(
             if fit_profile is not None and fit_profile != profile:
                 learner = story_engine(by_name[name], index_root, adapted, fit_profile)
             samples[name] = collect(learner, by_name[name].questions())
-    results: Results = {}
+    replies: dict[str, list[Judged]] = {}
     for group in groups:
         train = [x for name, xs in samples.items() if name not in group for x in xs]
         models = fit_models(train, ["story-out"], engines[group[0]].background.sha256)
@@ -157,8 +169,20 @@ def story_out(
             engine = engines[name]
             if engine.background.sha256 != models.background_sha256:
                 raise AssertionError("one group's stories share one adaptation and background")
-            results[name] = answer_with(engine, models, by_name[name].questions())
-    return results, samples, pairs
+            replies[name] = unsettled(engine, models, by_name[name].questions())
+    # The unsure and "sources differ" thresholds of each group are chosen on the other groups'
+    # story-out replies: a story's figures never come from thresholds it helped choose.
+    results: Results = {}
+    for group in groups:
+        others = [r for name, rs in replies.items() if name not in group for r in rs]
+        chosen = choose_settling(others)
+        log(f"group {', '.join(group)[:60]}: {chosen}")
+        for name in group:
+            results[name] = settled(
+                replies[name], chosen["unsure_threshold"], chosen["conflict_threshold"], chosen["alike_threshold"]
+            )
+    settling = choose_settling([r for rs in replies.values() for r in rs])
+    return results, samples, pairs, settling
 
 
 def shipped_answers(stories: Sequence[Story], index_root: Path, profile: Profile = "default") -> Results:
@@ -285,6 +309,12 @@ def main() -> int:
         metavar="METRIC=VALUE",
         help="fail when a story-out mean misses its bound (refused_answerable: at most)",
     )
+    parser.add_argument(
+        "--write-models",
+        action="store_true",
+        help="with --fixed-adaptation qa/data/encoder-adaptation.npz: ship the answer models fitted on "
+        "all development stories (and the thresholds chosen story-out), keeping the adaptation",
+    )
     args = parser.parse_args()
     seeds = [int(s) for s in args.seeds.split(",")]
     if args.fixed_adaptation and (args.write or args.lockbox):
@@ -318,7 +348,7 @@ def main() -> int:
             boxed = [s for s in library(args.stories) if s.name in locked]
             print_figures("LOCKBOX, shipped models (scored once)", shipped_answers(boxed, args.index_root))
         return check_requirements(args.require, means)
-    results, samples, pairs = story_out(
+    results, samples, pairs, settling = story_out(
         stories,
         args.index_root,
         args.folds,
@@ -338,6 +368,17 @@ def main() -> int:
         for measure in MEASURES:
             print(f"- {compare(results, baseline, measure)}")
     failed = check_requirements(args.require, means)
+    if args.write_models:
+        if args.fixed_adaptation is None or args.fixed_adaptation.resolve() != SHIPPED_ADAPTATION.resolve():
+            parser.error("--write-models keeps the shipped adaptation: give --fixed-adaptation with its path")
+        all_samples = [x for xs in samples.values() for x in xs]
+        sha = background_for(args.index_root, SHIPPED_ADAPTATION).sha256
+        shipped = fit_models(all_samples, [f"stories/{n}" for n in samples], sha).model_copy(update=settling)
+        (ROOT / "qa" / "data" / "models.json").write_text(
+            shipped.model_dump_json(indent=1) + "\n", encoding="utf-8"
+        )
+        log(f"wrote qa/data/models.json (settling thresholds chosen story-out: {settling})")
+        return failed
     if args.story_out_only or args.fixed_adaptation:
         return failed
 
@@ -346,7 +387,8 @@ def main() -> int:
     background = background_for(args.index_root, adapted)
     all_samples = [x for xs in samples.values() for x in xs]
     names = [f"stories/{name}" for name in samples]
-    shipped = fit_models(all_samples, names, background.sha256)
+    shipped = fit_models(all_samples, names, background.sha256).model_copy(update=settling)
+    log(f"settling thresholds, chosen story-out: {settling}")
     held: Results = {}
     for name, (corpus, questions) in shared_sets(args.shared).items():
         engine = engine_for(corpus, args.index_root, adapted, f"shared-{name}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -29,10 +30,12 @@ class EvalQuestion(BaseModel):
     evidence: tuple[str, ...] = ()
     claims: dict[str, tuple[str, ...]] = Field(default_factory=dict)
     answer: str | None = Field(
-        default=None, description="the answer itself, as the evidence words it: a piece of one evidence string"
+        default=None,
+        description="the answer itself, as the evidence words it: a piece of one evidence string",
     )
     claim_answers: dict[str, str] = Field(
-        default_factory=dict, description="(conflict only) claim -> its answer, a piece of that claim's evidence"
+        default_factory=dict,
+        description="(conflict only) claim -> its answer, a piece of that claim's evidence",
     )
 
 
@@ -49,6 +52,15 @@ class QuestionResult(BaseModel):
     claims_total: int
     ok: bool
     unsure: bool = Field(default=False, description="answered, but shown as passages that may not answer it")
+    noted: bool = Field(default=False, description="the reply says the sources differ")
+    sides_named: int = Field(
+        default=0, description="claims that one 'sources differ' note names, each by its own value"
+    )
+    span_hit: bool | None = Field(
+        default=None,
+        description="the first passage's answer span equals the labelled answer (None: no label, or the "
+        "first passage's marked sentence does not hold it)",
+    )
 
 
 class Metrics(BaseModel):
@@ -103,6 +115,10 @@ def score(question: EvalQuestion, answer: Answer) -> QuestionResult:
     rank = next((i + 1 for i, p in enumerate(top) if contains_any(p.text, question.evidence)), None)
     highlight_hit = bool(top) and contains_any(top[0].highlight, question.evidence)
     found = sum(1 for needles in question.claims.values() if any(contains_any(p.text, needles) for p in top))
+    span_hit = None
+    if question.answer is not None and top and normalize(question.answer) in normalize(top[0].highlight):
+        span = top[0].answer
+        span_hit = span is not None and same_answer(span.text, question.answer)
     if question.type in UNANSWERABLE:
         ok = not answer.answered
     else:
@@ -118,7 +134,44 @@ def score(question: EvalQuestion, answer: Answer) -> QuestionResult:
         claims_total=len(question.claims),
         ok=ok,
         unsure=answer.answered and answer.unsure,
+        noted=bool(answer.answered and answer.conflicts),
+        sides_named=_sides_named(question, answer),
+        span_hit=span_hit,
     )
+
+
+_ARTICLE = re.compile(r"^(?:the|a|an)\s+")
+
+
+def same_answer(found: str, label: str) -> bool:
+    """An answer span equals a label after folding case, quotes, spaces and a leading article."""
+    return _ARTICLE.sub("", normalize(found)) == _ARTICLE.sub("", normalize(label))
+
+
+def _sides_named(question: EvalQuestion, answer: Answer) -> int:
+    """The most claims one conflict note names, each by a different value: a value names a claim
+    when it is that claim's labelled answer (give or take words around it) or when a passage it
+    cites holds the claim's evidence."""
+    if not question.claims or not answer.answered:
+        return 0
+    best = 0
+    for conflict in answer.conflicts:
+        named: set[str] = set()
+        for value in conflict.values:
+            for claim, needles in question.claims.items():
+                label = question.claim_answers.get(claim)
+                by_label = label is not None and (
+                    normalize(label) in normalize(value.value) or normalize(value.value) in normalize(label)
+                )
+                by_passage = any(
+                    rank < len(answer.passages) and contains_any(answer.passages[rank].highlight, needles)
+                    for rank in value.passages
+                )
+                if (by_label or by_passage) and claim not in named:
+                    named.add(claim)
+                    break
+        best = max(best, len(named))
+    return best
 
 
 def _mean(values: list[float]) -> float | None:

@@ -6,14 +6,15 @@ questions being scored (k-fold by question, or on another corpus).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from qa.answer.engine import QA
+from qa.answer.engine import QA, Reply, settle
 from qa.index.adaptation import TrainingPair
-from qa.quality.evaluate import EvalQuestion, QuestionResult, score
+from qa.quality.evaluate import UNANSWERABLE, EvalQuestion, QuestionResult, score
 from qa.retrieval.features import QUESTION_FEATURES, SENTENCE_FEATURES, QuestionContext, question_features
 from qa.retrieval.ranking import LinearModel, Models, sigmoid
 from qa.text import normalize
@@ -55,7 +56,12 @@ def collect(engine: QA, questions: Sequence[EvalQuestion]) -> list[Sample]:
         labels = np.array(
             [_holds_evidence(engine, int(u), q.evidence) for u in ranking.sentence_ids], dtype=np.float32
         )
-        samples.append(Sample(q, ranking.rows, labels, ranking.context))
+        # Which candidates hold an answer span, for all of them: a refitted ranker puts others on top.
+        found = np.array([engine.answer_in(ranking.asked, int(u)) is not None for u in ranking.sentence_ids])
+        context = dataclasses.replace(
+            ranking.context, span_found=found if ranking.asked is not None else None
+        )
+        samples.append(Sample(q, ranking.rows, labels, context))
     return samples
 
 
@@ -257,3 +263,57 @@ def unfitted_models() -> Models:
         answerable_threshold=0.5,
         background_sha256="",
     )
+
+
+Judged = tuple[EvalQuestion, Reply]  # a question and its reply before settling
+
+# What the settling thresholds are chosen for: at least this share of answerable questions asserted
+# (answered, with the answer marked), and at most this share of those that do not disagree noted.
+ASSERTED_ANSWERABLE = 0.96
+FALSE_NOTES = 0.025
+
+
+def unsettled(engine: QA, models: Models, questions: Sequence[EvalQuestion]) -> list[Judged]:
+    """Each question's reply before it is settled (nothing judged unsure, nothing compared)."""
+    held_out = engine.with_models(models)
+    return [(q, held_out.reply(q.question, q.history)) for q in questions]
+
+
+def settled(
+    replies: Sequence[Judged], unsure_below: float, compare_from: float, alike_from: float
+) -> list[QuestionResult]:
+    """The replies decided with these thresholds (as `QA.ask` decides them), scored."""
+    return [score(q, settle(reply, unsure_below, compare_from, alike_from)) for q, reply in replies]
+
+
+def choose_settling(replies: Sequence[Judged]) -> dict[str, float]:
+    """The unsure threshold (the highest that still asserts ASSERTED_ANSWERABLE of the answerable
+    questions), and the relevance and likeness from which answers are compared (those that note the
+    most disagreements while noting at most FALSE_NOTES of the questions without one)."""
+    confidences = np.array(
+        [
+            r.answer.confidence if r.answer.answered and r.answer.confidence is not None else -1.0
+            for q, r in replies
+            if q.type not in UNANSWERABLE
+        ]
+    )
+    unsure_below = 0.0
+    for t in np.round(np.arange(0.0, 1.0, 0.01), 2):
+        if (confidences >= t).mean() >= ASSERTED_ANSWERABLE:
+            unsure_below = float(t)
+    asserted = [
+        (q, r) for q, r in replies if r.answer.answered and (r.answer.confidence or 0.0) >= unsure_below
+    ]
+    best = (-1.0, 1.0, 1.0)
+    for compare_from in np.round(np.arange(0.0, 0.95, 0.1), 2):
+        for alike_from in np.round(np.arange(0.0, 0.95, 0.1), 2):
+            results = settled(asserted, unsure_below, float(compare_from), float(alike_from))
+            noted = [r.sides_named >= 2 for r in results if r.type == "conflict"]
+            false = [r.noted for r in results if r.type not in UNANSWERABLE and r.type != "conflict"]
+            # over all answerable questions, refused and unsure ones included (they have no note)
+            total = sum(1 for q, _ in replies if q.type not in UNANSWERABLE and q.type != "conflict")
+            conflicts = sum(1 for q, _ in replies if q.type == "conflict")
+            rate, noted_rate = sum(false) / max(total, 1), sum(noted) / max(conflicts, 1)
+            if rate <= FALSE_NOTES and noted_rate > best[0]:
+                best = (noted_rate, float(compare_from), float(alike_from))
+    return {"unsure_threshold": unsure_below, "conflict_threshold": best[1], "alike_threshold": best[2]}

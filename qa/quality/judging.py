@@ -54,6 +54,28 @@ def _unsure(kind: str) -> Callable[[QuestionResult], float | None]:
     return measure
 
 
+def _asserted(kind: str) -> Callable[[QuestionResult], float | None]:
+    """Answered with a marked answer: neither refused nor shown as "may not answer this"."""
+
+    def measure(r: QuestionResult) -> float | None:
+        counts = r.type not in UNANSWERABLE if kind == "answerable" else r.type == kind
+        return float(r.answered and not r.unsure) if counts else None
+
+    return measure
+
+
+def _conflict_noted(r: QuestionResult) -> float | None:
+    return float(r.sides_named >= 2) if r.type == "conflict" else None
+
+
+def _false_note(r: QuestionResult) -> float | None:
+    return None if r.type in UNANSWERABLE or r.type == "conflict" else float(r.noted)
+
+
+def _span(r: QuestionResult) -> float | None:
+    return None if r.span_hit is None else float(r.span_hit)
+
+
 # name -> per-question value (None: the question does not count for this figure)
 MEASURES: dict[str, Callable[[QuestionResult], float | None]] = {
     "hit_at_1": _hit(1),
@@ -65,8 +87,13 @@ MEASURES: dict[str, Callable[[QuestionResult], float | None]] = {
     "refused_offtopic": _refused("unanswerable"),
     "unsure_answerable": _unsure("answerable"),
     "unsure_ontopic": _unsure("unanswerable_ontopic"),
+    "asserted_answerable": _asserted("answerable"),
+    "asserted_ontopic": _asserted("unanswerable_ontopic"),
+    "conflict_noted": _conflict_noted,
+    "false_note": _false_note,
+    "answer_span": _span,
 }
-LOWER_IS_BETTER = frozenset({"refused_answerable", "unsure_answerable"})
+LOWER_IS_BETTER = frozenset({"refused_answerable", "unsure_answerable", "asserted_ontopic", "false_note"})
 
 
 @dataclass(frozen=True)
