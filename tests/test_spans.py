@@ -72,6 +72,24 @@ def test_numbers_keep_their_hedge_currency_and_tally():
     )
 
 
+def test_a_time_keeps_its_points_and_a_sentence_end_is_dropped():
+    doors = "The doors opened at 7:40 a.m. on Monday."
+    assert (
+        _span("What time did the doors open?", doors, _entities(doors, ("7:40 a.m.", "TIME"))) == "7:40 a.m."
+    )
+    limit = "Cars may use one lane, with a speed limit of 30 km/h."
+    assert (
+        _span("What is the speed limit now?", limit, _entities(limit, ("30 km/h.", "QUANTITY"))) == "30 km/h"
+    )
+
+
+def test_a_length_of_time_answers_how_long_and_a_date_answers_when():
+    sentence = "The strike began on Monday and will last five days, the union said on 3 June."
+    entities = _entities(sentence, ("Monday", "DATE"), ("five days", "DATE"), ("3 June", "DATE"))
+    assert _span("How long will the strike last?", sentence, entities) == "five days"
+    assert _span("When did the strike begin?", sentence, entities) == "Monday"
+
+
 def test_the_span_nearest_the_question_words_wins():
     sentence = (
         "The referendum on the library levy will be held on Tuesday, May 11, a year after the 2026 review."

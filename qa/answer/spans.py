@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from qa.text import STOPWORDS, normalize, words
+from qa.text import MONTHS, STOPWORDS, WEEKDAYS, normalize, words
 
 Kind = Literal[
     "person", "organisation", "place", "date", "time", "duration", "amount", "count", "description", "value"
@@ -92,6 +92,10 @@ _WHO_IS_LOWER = re.compile(
     r"^\s*who(?:\s+(?:is|was)|['’]s)\s+(?!(?:the|a|an|this|that|in|on|at|to|now|still|being|going)\b)"
     r"(?P<subject>[a-z][\w'’-]+(?:\s+[a-z][\w'’-]+){1,2})\s*\??\s*$"
 )
+_WHAT_IS_NAMED = re.compile(
+    r"^\s*(?i:what)\s+(?i:is|was|are|were)\s+(?i:the)\s+(?P<subject>[A-Z][\w.'’&-]*(?:\s+(?:of|for|and|[A-Z][\w.'’&-]*))*)"
+    r"\s*\??\s*$"
+)
 _WHAT_IS = re.compile(
     r"^\s*what\s+(?:is|was|are|were)\s+(?!(?:the|an?|it|its|their|his|her|this|that|these|those)\b)"
     r"(?P<subject>[\w.'’& -]{2,50}?)\s*\??\s*$",
@@ -126,6 +130,17 @@ _HEDGE = re.compile(
 )
 _REPORTING = re.compile(r"\b(?:said|says|told|tells|according to|added|wrote|warned|stated)\b", re.I)
 _DETERMINER = re.compile(r"^(?:the|a|an)\s+", re.I)
+_ABBREVIATED = re.compile(r"(?:\b[a-z]\.[a-z]\.|\b(?:Inc|Corp|Co|Ltd|Jr|Sr|St|No)\.)$", re.I)
+_ONLY = re.compile(r"^(?:only|just)\s+(?=\S*\d)", re.I)
+_LASTS = re.compile(
+    r"\b(?:\d[\d.,]*|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|several|few|"
+    r"\w+teen|\w+ty|half|a dozen|dozens of)[\s-]+(?:\w+[\s-]+)?(?:seconds?|minutes?|hours?|days?|nights?|"
+    r"weeks?|fortnights?|months?|years?|decades?|summers?|winters?|seasons?|terms?)\b",
+    re.I,
+)
+_CALENDAR = re.compile(
+    rf"\b(?:{MONTHS}|{WEEKDAYS}|yesterday|today|tomorrow|tonight|ago|(?:19|20)\d\d)\b", re.I
+)
 _CURRENCY_BEFORE = re.compile(r"(?:[A-Z]{1,3})?[$€£¥₹]\s?$|\b(?:US|C|A|NZ|HK|NT)\$$")
 _CURRENCY_AFTER = re.compile(
     r"^\s+(?:euros?|dollars?|pounds?|yen|yuan|rupees?|francs?|kronor|krona|krone|rand|naira|shillings?|"
@@ -162,7 +177,12 @@ class Span:
 def asked(question: str) -> Asked | None:
     """The kind of thing the question asks for, or None for a question no span answers (why, how,
     yes or no, "what happened"). "What was the <noun>?" and "which <noun>" ask for a `value`."""
-    who_is = _WHO_IS.match(question) or _WHO_IS_LOWER.match(question) or _WHAT_IS.match(question)
+    who_is = (
+        _WHO_IS.match(question)
+        or _WHO_IS_LOWER.match(question)
+        or _WHAT_IS.match(question)
+        or _WHAT_IS_NAMED.match(question)
+    )
     if who_is is not None:
         return Asked("description", None, who_is.group("subject").strip(), question)
     for pattern, kind in _QUESTION_KINDS:
@@ -201,8 +221,13 @@ def find_answer(question: Asked, sentence: str, entities: Sequence[tuple[int, in
         if label in ("DATE", "TIME", "QUANTITY", "MONEY", "CARDINAL") and position + 1 < len(ordered):
             # "11 years and eight months", "between £6m and £7m": one answer in two entities
             following = ordered[position + 1]
-            joined = re.match(r"\s*(?:and|to|or|-|–)\s*$", sentence[end : following[0]])
-            if joined is not None and following[2] == label:
+            joined = re.match(r"\s*(and|to|-|–)\s*$", sentence[end : following[0]])
+            between = re.search(r"\bbetween\s+(?:\S+\s+)?$", sentence[:start], re.I) is not None
+            whole = joined is not None and (
+                (joined.group(1) == "and" and (between or question.kind == "duration"))
+                or (joined.group(1) != "and" and question.kind in ("amount", "count"))
+            )
+            if whole and following[2] == label:
                 end = _widen(question, sentence, following[0], min(len(sentence), following[1]), label)[1]
         text = sentence[start:end]
         if not text.strip() or normalize(text) in asked_text:
@@ -210,10 +235,18 @@ def find_answer(question: Asked, sentence: str, entities: Sequence[tuple[int, in
         if question.kind == "value" and not _near(question, sentence, start, end, anchors):
             continue  # "what is the X?" is answered by a value said of an X, not by any value
         score = prior - _distance(start, end, anchors, len(sentence))
+        if question.kind == "duration" and not _LASTS.search(text):
+            score -= 0.5  # "Monday" or "63" is no length of time
+        if question.kind == "date" and _LASTS.search(text) and not _CALENDAR.search(text):
+            score -= 0.5  # "nine months" is how long, not when
         tail = sentence[end : end + 40].lower()
         noun = question.noun
         if question.kind in ("count", "value") and noun and re.match(rf"\W*(?:\w+\W+)?{noun[:5]}", tail):
             score += 0.5  # "how many people": a number that counts people
+        if noun and question.kind in ("organisation", "person", "place") and text.lower().endswith(noun):
+            score += (
+                0.5  # "which administration": a name the sentence gives that noun ("Trump administration")
+            )
         if question.kind == "person" and _REPORTING.search(sentence[max(0, start - 30) : end + 30]):
             score += 0.1  # "who said": the speaker
         if best is None or score > best[0]:
@@ -230,7 +263,8 @@ def _near(question: Asked, sentence: str, start: int, end: int, anchors: Sequenc
     """A value is said of the asked noun ("a 5-4 vote", "Naturalis museum") or, for a question
     without one, of one of its words."""
     if question.noun:
-        anchors = [m.start() for m in re.finditer(rf"\b{re.escape(question.noun[:5])}", sentence, re.I)]
+        named = [m.start() for m in re.finditer(rf"\b{re.escape(question.noun[:5])}", sentence, re.I)]
+        anchors = named or anchors
     return any(start - VALUE_REACH <= a <= end + VALUE_REACH for a in anchors)
 
 
@@ -254,7 +288,7 @@ def _widen(question: Asked, sentence: str, start: int, end: int, label: str) -> 
     the asked noun after a name ("Trump administration"); a leading "the" is not part of it."""
     while end < len(sentence) and sentence[end].isalnum():
         end += 1
-    if label == "MONEY" or question.kind in ("amount", "count"):
+    if label == "MONEY" or question.kind in ("amount", "count", "value"):
         currency = _CURRENCY_BEFORE.search(sentence[:start])
         if currency is not None:
             start = currency.start()
@@ -267,6 +301,11 @@ def _widen(question: Asked, sentence: str, start: int, end: int, label: str) -> 
     hedge = _HEDGE.search(sentence[:start])
     if hedge is not None and question.kind in ("amount", "count", "duration", "value"):
         start = hedge.start()
+    while end > start and sentence[end - 1] in ".,;:" and not _ABBREVIATED.search(sentence[start:end]):
+        end -= 1  # "30 km/h." ends a sentence, not the answer ("7 a.m." keeps its point)
+    only = _ONLY.match(sentence[start:end])
+    if only is not None:
+        start += only.end()  # "only 4.9 percent": the figure, not the writer's view of it
     lead = _DETERMINER.match(sentence[start:end])
     if lead is not None and question.kind in ("person", "organisation", "place"):
         start += lead.end()
