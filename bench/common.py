@@ -17,12 +17,15 @@ PYTHON = str(ROOT / ".venv" / "bin" / "python")
 sys.path.insert(0, str(ROOT))  # `tests.serving` starts the web UI for the benchmarks as for the tests
 
 
-def run_timed(command: Sequence[str], env: dict[str, str] | None = None) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB) of one child process, from its own rusage."""
+def run_timed(
+    command: Sequence[str], env: dict[str, str] | None = None, cwd: Path | None = None
+) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MB) of one child process (run in `cwd`, default the checkout),
+    from its own rusage."""
     start = time.perf_counter()
     process = subprocess.Popen(
         list(command),
-        cwd=ROOT,
+        cwd=cwd or ROOT,
         env={**os.environ, "HF_HUB_OFFLINE": "1", **(env or {})},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

@@ -1,0 +1,76 @@
+"""Cold `qa ask` and warm per-question latency on the seeds, this checkout against another one (a git
+worktree of an earlier commit), interleaved run by run so that both see the same machine.
+
+Run: .venv/bin/python bench/interleaved.py OTHER_CHECKOUT [ROUNDS]   (default 15 rounds)
+
+Both checkouts run with this checkout's Python environment; each answers from an index of its own
+(`index/` inside it), built before timing starts. Warm latency is the median over the dev questions
+asked in one process, after one warm-up pass.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from common import PYTHON, ROOT, median, run_timed, table
+
+QUESTION = "Who lifted the ban?"
+WARM = """
+import json, statistics, time
+from qa import QA, Settings
+questions = [json.loads(line)["question"] for line in open("tests/data/dev.jsonl")]
+engine = QA.open(Settings(corpus="seeds", index_dir="index"), warn=lambda message: None)
+for q in questions:
+    engine.ask(q)
+times = []
+for _ in range(5):
+    for q in questions:
+        start = time.perf_counter()
+        engine.ask(q)
+        times.append(time.perf_counter() - start)
+print(statistics.median(times) * 1000)
+"""
+
+
+def cold(checkout: Path) -> float:
+    seconds, _ = run_timed([PYTHON, "-m", "qa", "ask", QUESTION, "--json"], cwd=checkout)
+    return seconds
+
+
+def warm(checkout: Path) -> float:
+    out = subprocess.run([PYTHON, "-c", WARM], cwd=checkout, capture_output=True, text=True, check=True)
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    other = Path(sys.argv[1]).resolve()
+    rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 15
+    checkouts = {"this": ROOT, "other": other}
+    for checkout in checkouts.values():  # build each index and fill the page cache
+        subprocess.run([PYTHON, "-m", "qa", "ask", QUESTION], cwd=checkout, capture_output=True, check=True)
+    colds: dict[str, list[float]] = {name: [] for name in checkouts}
+    warms: dict[str, list[float]] = {name: [] for name in checkouts}
+    for _ in range(rounds):
+        for name, checkout in checkouts.items():
+            colds[name].append(cold(checkout))
+    for _ in range(3):
+        for name, checkout in checkouts.items():
+            warms[name].append(warm(checkout))
+    print(f"this checkout against {other}, {rounds} cold runs and 3 warm processes each, interleaved\n")
+    rows = [
+        [
+            name,
+            f"{median(colds[name]):.3f}",
+            f"{median(colds[name]) / median(colds['other']):.2f}",
+            f"{median(warms[name]):.1f}",
+            f"{median(warms[name]) / median(warms['other']):.2f}",
+        ]
+        for name in checkouts
+    ]
+    print(table(["checkout", "cold qa ask, median s", "ratio", "warm p50 ms", "ratio"], rows))
+
+
+if __name__ == "__main__":
+    main()
