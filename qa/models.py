@@ -89,6 +89,10 @@ class AnswerSpan(_Frozen):
     text: str
     start: int = Field(description="offset of the answer inside the passage's text")
     end: int
+    label: str = Field(
+        default="",
+        description="what it is: spaCy's entity label (PERSON, ORG, DATE, MONEY...) or DESCRIPTION",
+    )
 
 
 class Passage(_Frozen):

@@ -17,7 +17,8 @@ def test_numbers_are_compared_by_value_whatever_their_hedge():
     same = [_s(0, "a.txt", "about 48,000"), _s(1, "b.txt", "48,000")]
     assert find_conflicts(same, "count", "How many vehicles a day?") == []
     weeks = [_s(0, "a.txt", "one week"), _s(1, "b.txt", "seven days"), _s(2, "c.txt", "five days")]
-    assert _values(find_conflicts(weeks, "duration", "How long is it on hold?")) == [{"one week", "five days"}]
+    found = find_conflicts(weeks, "duration", "How long is it on hold?")
+    assert _values(found) == [{"one week", "five days"}]
     exact = [_s(0, "a.txt", "3.5 percent"), _s(1, "b.txt", "4 percent")]
     assert _values(find_conflicts(exact, "amount", "How much will the tax rise?")) == [
         {"3.5 percent", "4 percent"}

@@ -71,7 +71,15 @@ _MONTH = re.compile(rf"\b({MONTHS})\b", re.I)
 _WEEKDAY = re.compile(rf"\b({WEEKDAYS})\b", re.I)
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 _DAY = re.compile(r"\b([12]?\d|3[01])(?:st|nd|rd|th)?\b")
-_DAYS = {"hour": 1 / 24, "day": 1.0, "week": 7.0, "fortnight": 14.0, "month": 30.0, "year": 365.0, "decade": 3650.0}
+_DAYS = {
+    "hour": 1 / 24,
+    "day": 1.0,
+    "week": 7.0,
+    "fortnight": 14.0,
+    "month": 30.0,
+    "year": 365.0,
+    "decade": 3650.0,
+}
 # Two hedged amounts within this share of the larger are one figure rounded two ways.
 ROUNDING = 0.0
 
@@ -85,6 +93,7 @@ class Statement:
     answer: str
     sentence: str = ""
     source: str = ""  # how the note names the article: its outlet where known, else its file
+    label: str = ""  # what the answer is (spaCy's entity label): a person is not set against a country
 
 
 def find_conflicts(
@@ -100,14 +109,13 @@ def find_conflicts(
     Quiet when only one article answers, or all give compatible answers."""
     conflicts = []
     aspect = ASPECT_OF_KIND.get(kind or "")
-    answers = _each_article_once([s for s in statements if s.answer], kind or "")
-    if alike is not None and answers:
-        answers = [s for s in answers if s is answers[0] or alike(answers[0].rank, s.rank)]
     if aspect is not None:
-        groups = _group(answers, lambda a, b: _same(kind or "", a, b))
-        conflict = _conflict(aspect, groups, statements)
-        if conflict is not None:
-            conflicts.append(conflict)
+        for answers in _comparable(statements, kind or ""):
+            if alike is not None:
+                answers = [s for s in answers if s is answers[0] or alike(answers[0].rank, s.rank)]
+            conflict = _conflict(aspect, _group(answers, lambda a, b: _same(kind or "", a, b)), statements)
+            if conflict is not None:
+                conflicts.append(conflict)
     if _ABOUT_EXTENT.search(question):
         extents = [
             Statement(s.rank, s.doc, extent, s.sentence, s.source)
@@ -120,23 +128,27 @@ def find_conflicts(
     return conflicts
 
 
-def _each_article_once(statements: Sequence[Statement], kind: str) -> list[Statement]:
-    """The answers to compare: those measured like the best passage's answer (a sum of money is not
-    set against a count of people), and each article's best one (its side)."""
-    if not statements:
-        return []
-    unit = _unit(kind, statements[0].answer)
-    kept: dict[str, Statement] = {}
+def _comparable(statements: Sequence[Statement], kind: str) -> list[list[Statement]]:
+    """The answers in sets that can be compared, best first: those measured alike (a sum of money is
+    not set against a count of people) or of one sort of name (a person is not set against a
+    country), each article's best answer in each set (its side)."""
+    sets: dict[str, dict[str, Statement]] = {}
     for statement in statements:
-        if _unit(kind, statement.answer) == unit and statement.doc not in kept:
-            kept[statement.doc] = statement
-    return list(kept.values())
+        if statement.answer:
+            kept = sets.setdefault(_sort(kind, statement), {})
+            kept.setdefault(statement.doc, statement)
+    return [list(kept.values()) for kept in sets.values()]
 
 
-def _unit(kind: str, answer: str) -> str:
+_NAMES = {"PERSON": "person", "ORG": "body", "NORP": "body", "GPE": "place", "LOC": "place", "FAC": "place"}
+
+
+def _sort(kind: str, statement: Statement) -> str:
+    if kind in ("person", "organisation", "place", "value") and statement.label in _NAMES:
+        return _NAMES[statement.label]
     if kind not in ("amount", "count", "duration", "value"):
         return ""
-    amount = _amount(answer)
+    amount = _amount(statement.answer)
     return "-" if amount is None else amount.unit
 
 

@@ -252,9 +252,8 @@ class QA:
             span = self.answer_in(ranking.asked, highlight)
             if span is not None:
                 at = passage.highlight_start + span.start
-                passage = passage.model_copy(
-                    update={"answer": AnswerSpan(text=span.text, start=at, end=at + len(span.text))}
-                )
+                answer = AnswerSpan(text=span.text, start=at, end=at + len(span.text), label=span.label)
+                passage = passage.model_copy(update={"answer": answer})
             passages.append(passage)
             highlights.append(highlight)
         return passages, highlights
@@ -281,7 +280,14 @@ def settle(reply: Reply, unsure_below: float, compare_from: float, alike_from: f
         passages = tuple(p.model_copy(update={"answer": None}) for p in answer.passages)
         return answer.model_copy(update={"passages": passages, "unsure": True, "conflicts": ()})
     statements = [
-        Statement(i, p.doc, p.answer.text if p.answer else "", p.highlight, p.outlet or p.doc)
+        Statement(
+            i,
+            p.doc,
+            p.answer.text if p.answer else "",
+            p.highlight,
+            p.outlet or p.doc,
+            p.answer.label if p.answer else "",
+        )
         for i, p in enumerate(answer.passages)
         if p.score >= compare_from
     ]

@@ -269,9 +269,14 @@ def _near(question: Asked, sentence: str, start: int, end: int, anchors: Sequenc
 
 
 def _anchors(content: Sequence[str], sentence: str) -> list[int]:
-    """Where the question's words (by their first five letters) occur in the sentence."""
-    stems = {w[:5] for w in content if len(w) > 2}
-    return [m.start() for m in re.finditer(r"\w+", sentence) if m.group().lower()[:5] in stems]
+    """Where the question's words occur in the sentence, a word matching by its first four letters
+    ("lifted" is "lift")."""
+    stems = {w[:4] for w in content if len(w) > 2}
+    return [
+        m.start()
+        for m in re.finditer(r"\w+", sentence)
+        if len(m.group()) > 2 and m.group().lower()[:4] in stems
+    ]
 
 
 def _distance(start: int, end: int, anchors: Sequence[int], length: int) -> float:
