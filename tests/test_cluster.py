@@ -27,7 +27,7 @@ from qa.errors import CorpusError
 from qa.index.build import adaptation_path, model_path, settings_fingerprint
 from qa.index.cluster import ClusterError, cluster_work
 from qa.index.embedding import OnnxEncoder, TokenCounter, cached_export, load_tokenizer
-from qa.index.entities import tag_sentences
+from qa.index.entities import tag
 from qa.ingest.chunking import embedding_texts, split_sentences
 from qa.ingest.corpus import CorpusFile, list_corpus, read_corpus, read_document
 from tests.conftest import ROOT
@@ -150,12 +150,14 @@ def test_the_cluster_reads_splits_embeds_and_tags_as_a_local_build(ray_head, enc
     sentences = split_sentences(docs, settings.max_tokens, count)
     texts = embedding_texts(docs, sentences, settings.embed_context, settings.max_tokens, count)
     alone = [docs[s.doc].text[s.start : s.end] for s in sentences]
-    assert work.documents == docs
+    tagging = tag(docs, sentences)
+    assert work.documents == tagging.documents(docs)  # with their entities, as a local build keeps them
+    assert all(d.entities for d in work.documents)
     assert work.entries == seen
     assert work.sentences == sentences
     assert {s.doc for s in work.sentences} == set(range(len(docs)))  # renumbered across tasks
     assert work.entity_masks.dtype == np.int32
-    assert np.array_equal(work.entity_masks, tag_sentences(docs, sentences))
+    assert np.array_equal(work.entity_masks, tagging.masks)
     encoder = OnnxEncoder(graph, tokenizer_file, settings.max_tokens, threads=2)
     _assert_close(work.context_vectors, _encode(encoder, texts))
     _assert_close(work.alone_vectors, _encode(encoder, alone))
@@ -199,7 +201,7 @@ def test_unreadable_files_are_skipped_with_the_warnings_of_a_local_read(
     )
     assert len(local) == 2 and all(line.startswith("skipped ") for line in local)
     assert said == [*local, f"skipped {removed.value}"]
-    assert work.documents == docs and len(docs) == 2
+    assert [d.model_copy(update={"entities": ()}) for d in work.documents] == docs and len(docs) == 2
     assert work.entries == seen  # the skipped files with an empty sha256; none for the removed one
     assert [e.sha256 == "" for e in work.entries] == [True, False, False, True]
     assert work.title_vectors.shape == (2, work.context_vectors.shape[1])

@@ -1,5 +1,7 @@
 """Fitting the ranking models: the maths on small synthetic data, and the shipped file."""
 
+from pathlib import Path
+
 import numpy as np
 
 from qa.quality.evaluate import EvalQuestion
@@ -55,5 +57,15 @@ def test_the_shipped_models_load_and_match_this_versions_features():
     models = load_models()
     assert models.sentence.features == SENTENCE_FEATURES
     assert models.on_topic.features == QUESTION_FEATURES
-    assert "dev.jsonl" in models.fitted_on
+    # fitted on the story library's development stories, never on a lockbox story
+    from qa.quality.stories import lockbox
+
+    locked = set(lockbox(Path(__file__).resolve().parents[1] / "stories"))
+    assert len(models.fitted_on) >= 40 and all(name.startswith("stories/") for name in models.fitted_on)
+    assert not {name.removeprefix("stories/") for name in models.fitted_on} & locked
     assert 0 < models.on_topic_threshold < 1 and 0 < models.answerable_threshold < 1
+    assert (
+        0 < models.unsure_threshold < 1
+        and 0 < models.conflict_threshold < 1
+        and 0 < models.alike_threshold < 1
+    )

@@ -130,7 +130,17 @@ def test_a_sentence_without_the_kind_asked_for_has_no_answer():
             "Tobias Fenn, who inspects the bridge every spring, found the cracks.",
             "inspects the bridge every spring",
         ),
+        (
+            '"We found cracks," said Tobias Fenn, chief engineer at the roads authority.',
+            "chief engineer at the roads authority",
+        ),
     ],
 )
 def test_who_is_reads_the_words_beside_the_name(sentence, description):
     assert _span("Who is Tobias Fenn?", sentence, []) == description
+
+
+def test_who_is_marks_nothing_when_the_sentence_names_but_does_not_describe():
+    sentence = '"We found cracks," said Tobias Fenn, told reporters the AI camera saw them.'
+    entities = _entities(sentence, ("AI", "ORG"))
+    assert _span("Who is Tobias Fenn?", sentence, entities) is None

@@ -19,7 +19,12 @@ def test_an_answer_opens_with_the_highlighted_sentence_of_passage_one(engine):
     assert answer.answered
     lead = html.index("qa-lead")
     assert lead < html.index("qa-card")  # the answer comes before the sources
-    assert _quotes(html)[0] == escape(answer.passages[0].highlight)
+    first = answer.passages[0]
+    quoted = _quotes(html)[0]
+    if first.answer is not None:  # the answer inside it in bold: the rest of the sentence as it is
+        assert f"<strong class='qa-answer'>{escape(first.answer.text)}</strong>" in quoted
+        quoted = quoted.replace("<strong class='qa-answer'>", "").replace("</strong>", "")
+    assert quoted == escape(first.highlight)
     assert "href='#qa-card-3-1'>[1]</a>" in html and "id='qa-card-3-1'" in html
     assert html.count("<mark class='qa-highlight'>") == len(answer.passages)
 

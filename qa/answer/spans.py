@@ -130,6 +130,14 @@ _HEDGE = re.compile(
 )
 _REPORTING = re.compile(r"\b(?:said|says|told|tells|according to|added|wrote|warned|stated)\b", re.I)
 _DETERMINER = re.compile(r"^(?:the|a|an)\s+", re.I)
+# Office words (a closed class): they make a capitalised phrase a title rather than a name, and
+# a phrase after a name ("X, chief technology officer at ...") a description of X.
+_TITLE_WORDS_TEXT = """minister secretary president chair chairman chairwoman director director-general mayor
+    leader chief head officer governor senator judge justice commissioner councillor
+    spokesperson spokesman spokeswoman manager editor inspector detective constable
+    superintendent general deputy vice ambassador prosecutor attorney coach captain professor
+    chancellor premier king queen prince princess ceo founder"""
+_TITLE_WORDS = frozenset(_TITLE_WORDS_TEXT.split())
 _ABBREVIATED = re.compile(r"(?:\b[a-z]\.[a-z]\.|\b(?:Inc|Corp|Co|Ltd|Jr|Sr|St|No)\.)$", re.I)
 _ONLY = re.compile(r"^(?:only|just)\s+(?=\S*\d)", re.I)
 _LASTS = re.compile(
@@ -204,9 +212,11 @@ def find_answer(question: Asked, sentence: str, entities: Sequence[tuple[int, in
     """The span of `sentence` that answers `question`, or None when it holds no such thing.
     `entities` are (start, end, label) offsets into the sentence."""
     if question.kind == "description":
-        found = _description(question.subject or "", sentence)
-        if found is not None or not question.question.lstrip().lower().startswith("who"):
-            return found
+        subject = question.subject or ""
+        if _mention(subject, sentence) is not None or not question.question.lstrip().lower().startswith(
+            "who"
+        ):
+            return _description(subject, sentence)
         question = Asked("person", None, None, question.question)  # "who is X" with no X here
     priors = LABELS[question.kind]
     asked_text = normalize(question.question)
@@ -355,7 +365,7 @@ def _description(subject: str, sentence: str) -> Span | None:
             text = tail[: cut.start() if cut else len(tail)].rstrip()
             if 0 < len(text.split()) <= 12:
                 clause = Span(at + relative.end(), at + relative.end() + len(text), text, "DESCRIPTION")
-        elif _DETERMINED.match(sentence[at:]) is not None:
+        elif _DETERMINED.match(sentence[at:]) is not None or _TITLED.match(sentence[at:]) is not None:
             span = _phrase(sentence, at)
             if span is not None:
                 return span
@@ -377,6 +387,12 @@ def _description(subject: str, sentence: str) -> Span | None:
     return clause
 
 
+# "X, chief technology officer at ...": an office named in the first words after the name
+_TITLED = re.compile(
+    r"(?:[a-z][\w-]*\s+){0,3}(?:"
+    + "|".join(sorted(_TITLE_WORDS_TEXT.split(), key=len, reverse=True))
+    + r")\b"
+)
 _DETERMINED = re.compile(r"(?:the|a|an|its|his|her|their|one|[\w-]+['’]s)\s", re.I)
 
 
@@ -418,13 +434,3 @@ def _is_name(text: str) -> bool:
     return all(t[:1].isupper() for t in tokens) and not any(
         t.lower().strip(",.") in _TITLE_WORDS for t in tokens
     )
-
-
-# Words that make a capitalised phrase a title, not a name (a closed class of office words).
-_TITLE_WORDS = frozenset(
-    """minister secretary president chair chairman chairwoman director director-general mayor leader
-    chief head officer governor senator judge justice commissioner councillor spokesperson spokesman
-    spokeswoman manager editor inspector detective constable superintendent general deputy vice
-    ambassador prosecutor attorney coach captain professor chancellor premier king queen prince
-    princess ceo founder""".split()
-)

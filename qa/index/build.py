@@ -209,7 +209,13 @@ def _sort_out(
         return _Sorted(list(read), [], Changes(added=added, full=True))
     stored = previous.documents
     position = {name: i for i, name in enumerate(stored.names)}
-    fresh = [d for d in read if d.name not in position or stored[position[d.name]] != d]
+    # A document read anew has no entities yet (tagging comes later): the stored ones are compared
+    # without theirs, which the same tagging code (`_reusable`) would find again.
+    fresh = [
+        d
+        for d in read
+        if d.name not in position or stored[position[d.name]].model_copy(update={"entities": ()}) != d
+    ]
     fresh_names = {d.name for d in fresh}
     present = untouched | {d.name for d in read}
     removed = [n for n in stored.names if n not in present]
