@@ -1,10 +1,12 @@
 """Bring your own articles: .txt, .md and .html; unreadable files are skipped with a warning."""
 
 import json
+import os
 import subprocess
 import sys
 
 from qa import QA, Settings
+from qa.ingest.corpus import read_corpus
 from tests.conftest import ROOT
 
 HTML = """<!doctype html><html><head><title>Zorblax Corp opens a lab in Lisbon</title></head><body>
@@ -73,3 +75,22 @@ def test_eval_require_fails_below_the_bound(engine, seed_settings):
     assert impossible.returncode == 1 and "below the required" in impossible.stderr
     bad = run("--require", "nonsense=1")
     assert bad.returncode == 2
+
+
+def test_a_subfolder_that_cannot_be_read_is_skipped_with_a_warning(tmp_path, monkeypatch):
+    (tmp_path / "kept.txt").write_text("The council approved the budget on Tuesday.\n")
+    locked = tmp_path / "lockeddir"
+    locked.mkdir()
+    (locked / "hidden-away.txt").write_text("The mayor resigned on Friday.\n")
+    real_scandir = os.scandir
+
+    def scandir(path):  # as for a folder without read permission (tests run as root, who reads all)
+        if os.fspath(path) == str(locked):
+            raise PermissionError(13, "Permission denied", str(locked))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    said: list[str] = []
+    docs, _ = read_corpus(tmp_path, said.append)
+    assert [d.name for d in docs] == ["kept.txt"]
+    assert said == ["skipped lockeddir/: the folder cannot be read (Permission denied)"]

@@ -50,9 +50,10 @@ def list_corpus(corpus: Path, warn: Warn | None = None) -> list[CorpusFile]:
     root = corpus.resolve()
     files = []
     unread: list[str] = []
+    closed: list[tuple[str, OSError]] = []  # subfolders that cannot be listed: skipped, named
     # os.scandir rather than Path.rglob: its entries know whether they are files or links without a
     # system call each, and plain strings sort fast (0.4 s against 0.03 s for 10,000 articles).
-    for rel, is_link in sorted(_walk(str(corpus), ""), key=lambda found: found[0].split("/")):
+    for rel, is_link in sorted(_walk(str(corpus), "", closed), key=lambda found: found[0].split("/")):
         path = corpus / rel
         suffix = os.path.splitext(rel)[1].lower()
         if suffix not in SUFFIXES:
@@ -66,6 +67,8 @@ def list_corpus(corpus: Path, warn: Warn | None = None) -> list[CorpusFile]:
             continue
         files.append(CorpusFile(path=path, name=rel))
     if warn is not None:
+        for folder, error in sorted(closed, key=lambda c: c[0]):
+            warn(f"skipped {folder}/: the folder cannot be read ({error.strerror or error})")
         for name in unread[:_UNREAD_NAMED]:
             suffix = Path(name).suffix.lower() or "extensionless"
             warn(f"skipped {name}: qa does not read {suffix} files, only {READABLE}")
@@ -75,15 +78,19 @@ def list_corpus(corpus: Path, warn: Warn | None = None) -> list[CorpusFile]:
     return files
 
 
-def _walk(folder: str, prefix: str) -> Iterator[tuple[str, bool]]:
-    """(path relative to the article folder, is a link) of every file under it, hidden ones skipped."""
+def _walk(folder: str, prefix: str, closed: list[tuple[str, OSError]]) -> Iterator[tuple[str, bool]]:
+    """(path relative to the article folder, is a link) of every file under it, hidden ones skipped;
+    a subfolder that cannot be listed is added to `closed` (the folder itself must be readable)."""
     with os.scandir(folder) as entries:
         for entry in entries:
             if entry.name.startswith("."):
                 continue
             rel = prefix + entry.name
             if entry.is_dir(follow_symlinks=False):
-                yield from _walk(entry.path, rel + "/")
+                try:
+                    yield from _walk(entry.path, rel + "/", closed)
+                except OSError as error:
+                    closed.append((rel, error))
             elif entry.is_file():  # a link to a file counts; a link to a folder is not entered
                 yield rel, entry.is_symlink()
 
