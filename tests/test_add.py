@@ -95,3 +95,15 @@ def test_a_ui_served_to_others_does_not_fetch_local_addresses(site):
     with pytest.raises(web_pages.FetchError, match="private or local address"):
         web_pages.fetch_page(f"{site}/night-trams.html", public_only=True)
     assert "Valley Courier" in web_pages.fetch_page(f"{site}/night-trams.html").html
+
+
+@pytest.mark.parametrize(
+    ("headline", "name"),
+    [
+        ("Budget d'austérité adopté à Lyon", "budget-d-austerite-adopte-a-lyon"),
+        ("Zürich’s Straße closes", "zurich-s-strasse-closes"),
+        ("日本語だけ", "article"),
+    ],
+)
+def test_a_saved_page_is_named_from_its_headline_with_accents_folded(headline, name):
+    assert web_pages._slug(headline) == name

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -137,7 +138,11 @@ def as_article(page: FetchedPage) -> Extracted:
 
 
 def _slug(text: str) -> str:
-    words = re.findall(r"[a-z0-9]+", text.lower())
+    """A file name from a headline: accents folded to their letters ("austérité" -> "austerite"),
+    words joined by hyphens."""
+    text = text.replace("ß", "ss").replace("’", "'")
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    words = re.findall(r"[a-z0-9]+", folded.lower())
     slug = "-".join(words)[:80].rstrip("-")
     return slug or "article"
 
