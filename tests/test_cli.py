@@ -101,6 +101,8 @@ def test_missing_corpus_is_a_clear_error(tmp_path):
     )
     assert result.returncode == 1
     assert "does not exist" in result.stderr and "Traceback" not in result.stderr
+    assert result.stderr.strip().count("\n") == 0  # the error alone: no "building the index" first
+    assert not (tmp_path / "index").exists()  # nothing created, no lock file left behind
 
 
 def test_help_explains_both_commands():

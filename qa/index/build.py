@@ -470,6 +470,7 @@ def _build(
     With only_if_needed, an index that became current while we waited for the lock (another
     process built it) is kept: two questions on a missing index do not build it twice.
     """
+    check_folder(settings.corpus)  # the error first and alone: no lock file left behind
     path = model_path(settings)
     fingerprint = settings_fingerprint(settings)
     with store.build_lock(
@@ -664,6 +665,7 @@ def open_index(settings: Settings, warn: Warn, warmup: EncoderWarmup | None = No
             if store.current_build(settings.index_dir) != build:
                 return store.load(settings.index_dir)  # a build was published while we read: use it
             reason = exc.problem
+    check_folder(settings.corpus)  # before saying a build starts: a missing folder is only an error
     warn(f"{'building' if build is None else 'updating'} the index ({reason})")
     return _build(settings, warn, progress=True, only_if_needed=True, full=False)[2]
 
