@@ -98,11 +98,21 @@ def read_questions(path: Path) -> list[EvalQuestion]:
             continue
         try:
             questions.append(EvalQuestion.model_validate(json.loads(line)))
-        except (ValueError, ValidationError) as exc:
-            raise UsageError(f"{path}:{number}: not a question line ({str(exc).splitlines()[0]})") from exc
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{'.'.join(map(str, e['loc'])) or 'the line'}: {_plain(e['msg'])}" for e in exc.errors()
+            )
+            raise UsageError(f"{path}:{number}: not a question line ({problems})") from exc
+        except ValueError as exc:
+            raise UsageError(f"{path}:{number}: not JSON ({exc})") from exc
     if not questions:
         raise UsageError(f"{path} holds no questions")
     return questions
+
+
+def _plain(message: str) -> str:
+    """pydantic's message in the words of a JSON file ("a valid tuple" is a list there)."""
+    return message.lower().replace("a valid tuple", "a list").replace("a valid dictionary", "an object")
 
 
 def contains_any(text: str, needles: Sequence[str]) -> bool:
