@@ -12,6 +12,10 @@ from collections.abc import Callable
 
 Warn = Callable[[str], None]
 
+# Time left is estimated once this many batches after the first, doing this share of the work, are done.
+ESTIMATE_AFTER_BATCHES = 2
+ESTIMATE_AFTER_SHARE = 0.05
+
 
 def to_stderr(message: str) -> None:
     """The default Warn: one line on stderr."""
@@ -54,23 +58,34 @@ class Progress:
         self.total_work = total_work
         self.done = 0
         self.work = 0.0
+        self.batches = 0
         self.started = self.last = clock()
+        self.warmed = (self.started, 0.0)  # (time, work) when the first batch was done
 
     def advance(self, count: int, work: float | None = None) -> None:
         self.done += count
         self.work += count if work is None else work
+        self.batches += 1
         now = self.clock()
+        if self.batches == 1:
+            self.warmed = (now, self.work)
         if self.say is None or now - self.last < self.every or self.done >= self.total:
             return
         self.last = now
         elapsed = max(now - self.started, 1e-9)
         rate = self.done / elapsed
         total_work = self.total if self.total_work is None else self.total_work
-        left = (total_work - self.work) * elapsed / self.work if self.work > 0 else float("inf")
-        self.say(
+        line = (
             f"{self.step}: {self.done:,} of {self.total:,} {self.unit} ({self.done / self.total:.0%}), "
-            f"{rate:,.0f} a second, about {_duration(left)} left"
+            f"{rate:,.0f} a second"
         )
+        # The first batch carries loading and warming up: the time left is estimated from the
+        # batches after it, once there are a few and they did some of the work.
+        since, before = self.warmed
+        if self.batches > ESTIMATE_AFTER_BATCHES and self.work - before >= ESTIMATE_AFTER_SHARE * total_work:
+            left = (total_work - self.work) * (now - since) / (self.work - before)
+            line += f", about {_duration(left)} left"
+        self.say(line)
 
     def finish(self) -> None:
         """A closing line with the rate, for steps long enough to have shown progress."""
