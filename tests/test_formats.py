@@ -4,10 +4,12 @@ files that cannot be read named one line each."""
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import pytest
 
 from qa import QA, Settings
+from qa.errors import CorpusError
 from qa.ingest import formats
 from qa.ingest.corpus import list_corpus
 from qa.interfaces.render import render_answer
@@ -150,3 +152,27 @@ def test_a_saved_page_records_its_address_and_a_page_cannot_claim_a_script_link(
     assert formats.html_article(page, "a.html").url == "https://news.example/a"
     claimed = page.split("-->", 1)[1]
     assert formats.html_article(claimed, "a.html").url is None
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        Path(shutil.which("ls") or "/bin/ls").read_bytes()[:65536],  # a copied executable
+        bytes(range(1, 256)) * 40,  # random-looking bytes without a NUL
+        b"\xff\xfe\x9d\x81" * 2000,
+    ],
+    ids=["executable", "bytes-without-nul", "undecodable"],
+)
+def test_a_file_named_eml_that_is_no_e_mail_is_skipped_with_one_line(data):
+    with pytest.raises(CorpusError) as error:
+        formats.extract(".eml", data, "notes.eml")
+    assert str(error.value) in (
+        "notes.eml: looks binary, not text",
+        "notes.eml: not an e-mail (no From, Date or Subject header)",
+    )
+
+
+def test_a_real_e_mail_is_still_read(tmp_path):
+    path = tmp_path / "bulletin.eml"
+    article_files.write_eml(path)
+    assert formats.extract(".eml", path.read_bytes(), "bulletin.eml").text.strip()

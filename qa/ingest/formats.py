@@ -376,20 +376,33 @@ def epub_article(data: bytes, name: str) -> Extracted:
 # --- E-mail -------------------------------------------------------------------------------------
 
 
+def _garbled(text: str) -> bool:
+    """Bytes that decoded to no text: many control or replacement characters (over 1 in 20)."""
+    sample = text[:8192]
+    odd = sum(1 for c in sample if c == "\ufffd" or (ord(c) < 32 and c not in "\n\r\t\f"))
+    return odd > len(sample) / 20
+
+
 def eml_article(data: bytes, name: str) -> Extracted:
     """A saved e-mail (a newsletter): its text part, or its HTML part through the HTML path."""
     from email import policy
     from email.parser import BytesParser
     from email.utils import parseaddr, parsedate_to_datetime
 
+    if b"\0" in data[:8192]:
+        raise CorpusError(f"{name}: looks binary, not text")
     try:
         message = BytesParser(policy=policy.default).parsebytes(data)
+        if not any(message.get(header) for header in ("from", "date", "subject", "to", "message-id")):
+            raise CorpusError(f"{name}: not an e-mail (no From, Date or Subject header)")
         body = message.get_body(preferencelist=("plain", "html"))
         content = body.get_content() if body is not None else None
     except (LookupError, ValueError, TypeError, AttributeError):
         raise CorpusError(f"{name}: the e-mail cannot be read (damaged or in an unknown encoding)") from None
     if body is None or not isinstance(content, str) or not content.strip():
         raise CorpusError(f"{name}: the e-mail has no text part")
+    if _garbled(content):
+        raise CorpusError(f"{name}: looks binary, not text")
     if body.get_content_type() == "text/html":
         page = html_article(content, name)
         text = page.text
