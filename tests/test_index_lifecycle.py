@@ -365,3 +365,26 @@ def test_an_index_made_by_code_that_read_articles_differently_is_refreshed(corpu
             open_index(settings, said.append)
             assert said and "reads or splits articles differently" in said[0]
         manifest = open_index(settings, lambda _: None).manifest
+
+
+def test_a_stale_index_that_cannot_be_updated_answers_as_it_is(corpus, tmp_path, monkeypatch):
+    settings = Settings(corpus=corpus, index_dir=tmp_path / "index")
+    _open(settings)
+    (corpus / "zebra.txt").write_text("The zebra council of Ruritania approved the tram plan on Friday.")
+
+    def read_only(*args, **kwargs):  # as on a read-only path (tests run as root, who writes anywhere)
+        raise PermissionError(13, "Permission denied", str(tmp_path / "index" / ".lock"))
+
+    monkeypatch.setattr(store, "build_lock", read_only)
+    engine, said = _open(settings)
+    assert said[-1] == (
+        "the index is out of date (articles were added, changed or removed) and cannot be updated "
+        "(Permission denied): answering from it as it is"
+    )
+    assert engine.ask("Who lifted the ban?").answered
+    assert "zebra.txt" not in {d.name for d in engine.documents}
+    # never an index of another folder
+    other = tmp_path / "other"
+    shutil.copytree(SEEDS, other)
+    with pytest.raises(PermissionError):
+        QA.open(Settings(corpus=other, index_dir=tmp_path / "index"), warn=lambda message: None)

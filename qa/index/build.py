@@ -667,7 +667,26 @@ def open_index(settings: Settings, warn: Warn, warmup: EncoderWarmup | None = No
             reason = exc.problem
     check_folder(settings.corpus)  # before saying a build starts: a missing folder is only an error
     warn(f"{'building' if build is None else 'updating'} the index ({reason})")
-    return _build(settings, warn, progress=True, only_if_needed=True, full=False)[2]
+    try:
+        return _build(settings, warn, progress=True, only_if_needed=True, full=False)[2]
+    except PermissionError as exc:
+        # An index on a read-only path (a shared drive, a container): its own folder's articles
+        # are still answered from it as it is, said in one line. Never an index of another folder.
+        if build is None or not _same_folder(settings, build):
+            raise
+        stored = store.load(settings.index_dir, warmup)
+        warn(
+            f"the index is out of date ({reason}) and cannot be updated ({exc.strerror}): "
+            "answering from it as it is"
+        )
+        return stored
+
+
+def _same_folder(settings: Settings, build: Path) -> bool:
+    try:
+        return store.read_manifest(build).corpus_path == str(settings.corpus.resolve())
+    except IndexFileError:
+        return False
 
 
 @dataclass(frozen=True)
