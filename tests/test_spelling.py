@@ -42,3 +42,19 @@ def test_the_engine_searches_the_mended_question(engine):
 def test_without_an_article_word_near_a_slip_becomes_the_one_vocabulary_word_near_it():
     assert mended("Where is the factroy?") == "Where is the factory?"
     assert mended("bake") == "bake"  # make, take and rake: a guess, left alone
+
+
+def test_a_question_in_another_language_is_left_as_written():
+    # "combien" is one edit from "combine"; in French it is no slip
+    words = Counter({"combine": 3, "posts": 2, "jobs": 4})
+    vocabulary = {"combine"}
+
+    def mended_here(text: str) -> str:
+        return mend(text, words.__contains__, lambda: words, vocabulary.__contains__)
+
+    assert mended_here("Combien de postes seront supprimés ?") == "Combien de postes seront supprimés ?"
+    assert (
+        mended_here("Wie viele Stellen werden gestrichen, und wann?")
+        == "Wie viele Stellen werden gestrichen, und wann?"
+    )
+    assert mended_here("How many jobs will they combien?") == "How many jobs will they combine?"

@@ -6,6 +6,8 @@ real word the articles do not use is left alone, and an off-topic question stays
 becomes the most frequent word of the articles (or stop word) one edit away (a letter dropped,
 added, changed, or two letters swapped). A short word, or one with no article word near, is mended
 only when a single word, of the articles or of the encoder's vocabulary, is one edit away.
+A question in another language than the articles' English ("Combien de postes ...?") is left as
+written: its words are not slips.
 """
 
 from __future__ import annotations
@@ -15,13 +17,25 @@ from collections import Counter
 from collections.abc import Callable
 
 from qa.index.lexical import LETTER_RUN
-from qa.text import STOPWORDS
+from qa.text import STOPWORDS, words
 
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
 MIN_LENGTH = 3
 # A word this short has many neighbours one edit away ("bake": rake, make, take): it is mended only
 # when just one word is near.
 SHORT = 5
+# Function words of the languages most often mixed into English news, a closed class each: a
+# question with more of them than of English ones is not in the articles' language.
+FOREIGN_FUNCTION_WORDS = frozenset(
+    """le la les des du de un une et est sont dans pour par sur avec qui que quoi combien pourquoi
+    quand comment où au aux ce cette ces il elle ils nous vous leur
+    der die das den dem des ein eine einer und ist sind wer was wann wie warum wo wieviel wieviele
+    mit für von zu im auf nicht
+    el los las del una unos y es son quién qué cuándo cómo cuánto cuántos por para con en lo
+    il lo gli della delle che chi quanto quanti perché come sono
+    o os as um uma é são quem quanto quantos porque como em
+    het een zijn wie wat waar wanneer hoeveel waarom niet""".split()
+)
 
 
 def one_edit_away(word: str) -> set[str]:
@@ -45,6 +59,10 @@ def mend(
     `in_articles` says whether the articles use a lower-case word (cheap, asked first);
     `article_words` counts their lower-case words (built only when a slip is suspected);
     `known_word` says whether the encoder's vocabulary holds a lower-case word whole."""
+
+    tokens = words(text)
+    if sum(w in FOREIGN_FUNCTION_WORDS for w in tokens) > sum(w in STOPWORDS for w in tokens):
+        return text  # another language: its words are not slips of English ones
 
     def replace(match: re.Match[str]) -> str:
         word = match.group(0)
