@@ -58,6 +58,9 @@ class Settings(BaseModel):
     host: str = Field(default="127.0.0.1", description="address the web UI listens on")
     port: int = Field(default=7860, ge=1, le=65535, description="port of the web UI")
     max_question_chars: int = Field(default=2000, ge=10, description="longer questions are refused")
+    fetch_deadline: float = Field(
+        default=30.0, gt=0, le=3600, description="seconds `qa add` may spend fetching one page, all told"
+    )
 
     @model_validator(mode="before")
     @classmethod

@@ -1,10 +1,12 @@
 """A small web site on 127.0.0.1 for the tests of `qa add` (never the internet): an article, a
-front page, JSON, a 20 MB page (sized and unsized), redirects and a 404."""
+front page, JSON, a 20 MB page (sized and unsized), a page sent a byte every half second, redirects
+and a 404."""
 
 from __future__ import annotations
 
 import contextlib
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -59,6 +61,17 @@ class _Site(BaseHTTPRequestHandler):
                     self.wfile.write(chunk)
             except (BrokenPipeError, ConnectionResetError):
                 pass  # the client stopped reading at its cap, as it should
+        elif self.path == "/drip.html":  # a byte every half second: the deadline, not a read, stops it
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.end_headers()
+            try:
+                for byte in ARTICLE.encode():
+                    self.wfile.write(bytes([byte]))
+                    self.wfile.flush()
+                    time.sleep(0.5)
+            except (BrokenPipeError, ConnectionResetError):
+                pass
         elif self.path == "/moved.html":
             self.send_response(302)
             self.send_header("Location", "/night-trams.html")

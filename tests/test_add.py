@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -107,3 +108,24 @@ def test_a_ui_served_to_others_does_not_fetch_local_addresses(site):
 )
 def test_a_saved_page_is_named_from_its_headline_with_accents_folded(headline, name):
     assert web_pages._slug(headline) == name
+
+
+def test_a_page_that_trickles_in_is_given_up_at_the_deadline(site, folder):
+    corpus, index_dir = folder
+    before = _listing(corpus)
+    started = time.monotonic()
+    result = qa("add", f"{site}/drip.html", "--deadline", "3", corpus=corpus, index_dir=index_dir)
+    took = time.monotonic() - started
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert lines == [
+        f"qa: error: {site}/drip.html: not fetched within 3 s (the server is too slow); nothing was saved"
+    ]
+    assert took < 20  # the page alone would take 8 minutes; a 15 s read timeout never fires
+    assert _listing(corpus) == before
+
+
+def test_the_deadline_must_be_a_positive_number_of_seconds(folder):
+    corpus, index_dir = folder
+    result = qa("add", "http://127.0.0.1:9/x.html", "--deadline", "0", corpus=corpus, index_dir=index_dir)
+    assert result.returncode == 2 and "--deadline = 0.0 is not usable" in result.stderr

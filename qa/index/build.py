@@ -714,7 +714,8 @@ def add_articles(
     saved, failed = [], []
     for url in urls:
         try:
-            page = save_page(settings.corpus, fetch_page(url, public_only=public_only))
+            fetched = fetch_page(url, public_only=public_only, deadline=settings.fetch_deadline)
+            page = save_page(settings.corpus, fetched)
         except FetchError as exc:
             failed.append(str(exc))
             continue

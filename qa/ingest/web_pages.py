@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+import time
 import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -21,7 +22,8 @@ from qa.errors import CorpusError, QAError
 from qa.ingest.corpus import MAX_FILE_BYTES
 from qa.ingest.formats import SAVED_FROM, Extracted, html_article
 
-TIMEOUT_SECONDS = 15.0
+TIMEOUT_SECONDS = 15.0  # for each read
+DEADLINE_SECONDS = 30.0  # for the whole page (Settings.fetch_deadline)
 MAX_REDIRECTS = 5
 # A page with less article text than this is a front page, a login wall or an error page.
 MIN_ARTICLE_WORDS = 40
@@ -73,16 +75,31 @@ def check_public(url: str) -> None:
 
 
 def fetch_page(
-    url: str, timeout: float = TIMEOUT_SECONDS, max_bytes: int = MAX_FILE_BYTES, public_only: bool = False
+    url: str,
+    timeout: float = TIMEOUT_SECONDS,
+    max_bytes: int = MAX_FILE_BYTES,
+    public_only: bool = False,
+    deadline: float = DEADLINE_SECONDS,
 ) -> FetchedPage:
-    """The page at `url`; `public_only` refuses private and local addresses (redirects included)."""
+    """The page at `url`; `public_only` refuses private and local addresses (redirects included).
+    `timeout` bounds each read; `deadline` the whole fetch, so a server that sends a byte now and
+    then cannot keep it waiting."""
     import httpx  # imported only to add a page
+
+    started = time.monotonic()
+    too_slow = f"{url}: not fetched within {deadline:g} s (the server is too slow); nothing was saved"
+
+    def in_time() -> None:
+        if time.monotonic() - started > deadline:
+            raise FetchError(too_slow)
 
     address = check_address(url)
     headers = {"User-Agent": "qa/0.1 (saves one article to read offline)", "Accept": ", ".join(_HTML_TYPES)}
     try:
-        with httpx.Client(timeout=timeout, follow_redirects=False, headers=headers) as client:
+        per_read = min(timeout, deadline)
+        with httpx.Client(timeout=per_read, follow_redirects=False, headers=headers) as client:
             for _ in range(MAX_REDIRECTS + 1):
+                in_time()
                 if public_only:
                     check_public(address)
                 with client.stream("GET", address) as response:
@@ -105,6 +122,7 @@ def fetch_page(
                         raise FetchError(too_big)
                     body = bytearray()
                     for chunk in response.iter_bytes():
+                        in_time()
                         body += chunk
                         if len(body) > max_bytes:
                             raise FetchError(too_big)
@@ -113,7 +131,7 @@ def fetch_page(
             else:
                 raise FetchError(f"{url}: more than {MAX_REDIRECTS} redirects")
     except httpx.TimeoutException:
-        raise FetchError(f"{url}: no answer within {timeout:g} s") from None
+        raise FetchError(f"{url}: no answer within {min(timeout, deadline):g} s") from None
     except httpx.HTTPError as exc:
         raise FetchError(f"{url}: cannot be fetched ({type(exc).__name__}: {exc})") from None
     try:

@@ -13,7 +13,15 @@ from typing import Any
 from qa.errors import QAError, UsageError
 from qa.progress import to_stderr as _warn
 
-_FLAGS = {"corpus": "--corpus", "index_dir": "--index-dir", "top_k": "-k", "host": "--host", "port": "--port"}
+_FLAGS = {
+    "corpus": "--corpus",
+    "index_dir": "--index-dir",
+    "top_k": "-k",
+    "host": "--host",
+    "port": "--port",
+    "profile": "--profile",
+    "fetch_deadline": "--deadline",
+}
 
 
 def _settings(args: argparse.Namespace) -> Any:
@@ -30,6 +38,7 @@ def _settings(args: argparse.Namespace) -> Any:
             ("host", getattr(args, "host", None)),
             ("port", getattr(args, "port", None)),
             ("profile", getattr(args, "profile", None)),
+            ("fetch_deadline", getattr(args, "deadline", None)),
         )
         if value is not None
     }
@@ -151,6 +160,12 @@ def _parser() -> argparse.ArgumentParser:
         "in the file), and update the index. A page that fails is named and nothing of it is saved.",
     )
     add.add_argument("urls", nargs="+", metavar="URL", help="the page's address")
+    add.add_argument(
+        "--deadline",
+        type=float,
+        metavar="SECONDS",
+        help="the most time one page may take to fetch, all told (default 30, or QA_FETCH_DEADLINE)",
+    )
     paths(add)
 
     evaluate = commands.add_parser(
