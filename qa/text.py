@@ -9,6 +9,12 @@ _ABBREVIATIONS = frozenset(
     """mr mrs ms dr prof sir st jr sr inc ltd co corp vs etc e.g i.e u.s u.k u.n
     jan feb mar apr jun jul aug sep sept oct nov dec no gen gov sen rep rev fig approx a.m p.m""".split()
 )
+_TITLES = frozenset("mr mrs ms dr prof sir st jr sr gen gov sen rep rev no fig".split())
+# Capitalised words that open sentences and never follow an abbreviation inside one.
+_SENTENCE_STARTERS = frozenset(
+    """the a an it its he she they we i this that these those there his her their our but and so
+    in on at by for from after before when while as if yet however meanwhile""".split()
+)
 # A sentence ends at . ! or ? (plus closing quotes/brackets) followed by space and a likely start.
 _BOUNDARY = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9])")
 _WORD = re.compile(r"\w+(?:['’]\w+)*")
@@ -25,7 +31,12 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
         word = text[cursor : match.start() + 1].split()[-1:] or [""]
         token = word[0].lower().rstrip(".").lstrip("\"'“‘(")
         if token in _ABBREVIATIONS or (len(token) == 1 and token.isalpha()):
-            continue  # "Dr. Eleanor", "U.S. policy", "J. Smith": not a boundary
+            following = text[stop:end].split()[:1]
+            starter = following[0].strip("\"'“‘(").lower() if following else ""
+            # "at 8 p.m. The closure", "Acme Corp. It said": a word that starts sentences ends it;
+            # after a title ("Dr. Eleanor") or an initial ("J. Smith") a name follows, not a sentence.
+            if token in _TITLES or len(token) == 1 or starter not in _SENTENCE_STARTERS:
+                continue  # "Dr. Eleanor", "U.S. policy", "J. Smith": not a boundary
         spans.append((cursor, stop))
         cursor = stop
     spans.append((cursor, end))

@@ -38,6 +38,21 @@ def test_sentence_splitter_keeps_abbreviations_together():
     ]
 
 
+def test_an_abbreviation_that_ends_a_sentence_ends_it():
+    text = (
+        "The road closed at 8 p.m. The closure lasts a week. Shares of Acme Corp. It fell. "
+        "Talks with Beta Inc. and Gamma Co. failed. They resume at 9 a.m. on Monday near St. Louis."
+    )
+    assert [text[s:e] for s, e in sentence_spans(text)] == [
+        "The road closed at 8 p.m.",
+        "The closure lasts a week.",
+        "Shares of Acme Corp.",
+        "It fell.",
+        "Talks with Beta Inc. and Gamma Co. failed.",
+        "They resume at 9 a.m. on Monday near St. Louis.",
+    ]
+
+
 def test_long_sentence_is_cut_to_the_model_window():
     raw = "Intro sentence here.\n" + " ".join(f"word{i}" for i in range(600)) + ". Short end."
     doc = _doc(raw)
