@@ -220,3 +220,15 @@ def test_an_updated_stamp_in_a_byline_gives_the_date_one_in_the_story_does_not()
     story = "Heat closures explained\n\n" + "Schools shut on Thursday.\n\n" * 12
     story += "The guidance, updated 3 May 2024, was ignored.\n"
     assert clean(story).date is None
+
+
+def test_a_letter_s_salutation_and_sign_off_are_text_not_headings():
+    raw = (
+        "Strike ballot opens on Monday\n\nBrothers and sisters,\n\nThe ballot on the strike opens on "
+        "Monday and closes on Friday at noon.\n\nIn solidarity,\n\nMara Velez"
+    )
+    cleaned = clean(raw)
+    blocks = {cleaned.text[p.start : p.end]: p.heading for p in cleaned.paragraphs}
+    assert blocks["Brothers and sisters,"] is False
+    assert blocks["In solidarity,"] is False
+    assert blocks["Strike ballot opens on Monday"] is True

@@ -236,7 +236,9 @@ def _paragraphs(text: str, soft_breaks: set[int]) -> tuple[Paragraph, ...]:
     for n, (s, e) in enumerate(joined, start=1):
         block = text[s:e]
         short = len(block.split()) <= 14 and "\n" not in block  # a list with its introduction is text
-        heading = short and not block.rstrip().endswith((".", "!", '"', "”", "'", "’", ":", ";"))
+        # A line ending in a comma opens or closes a letter ("Brothers and sisters,", "In
+        # solidarity,"): short, but no heading.
+        heading = short and not block.rstrip().endswith((".", "!", '"', "”", "'", "’", ":", ";", ","))
         paragraphs.append(Paragraph(number=n, start=s, end=e, heading=heading))
     return tuple(paragraphs)
 
