@@ -116,6 +116,11 @@ def test_browser_the_reply_opens_with_its_answer_in_view(app_url, size):
             reply = _ask(page, question)
             lead, first_card = reply.locator(".qa-lead"), reply.locator(".qa-card").first
             assert _in_view(page, lead) and _in_view(page, first_card), question
+            # The question just asked stays in view above its answer, and the page keeps its heading.
+            asked_row = page.locator("#qa-chat .user-row").last
+            assert asked_row.inner_text().strip() == question and _in_view(page, asked_row), question
+            heading = page.get_by_text("Ask the articles").first.bounding_box()
+            assert heading is not None and heading["y"] >= 0, question
             # The quoted answer is the highlighted sentence of passage [1], word for word.
             quoted = lead.locator(".qa-quote").first.inner_text()  # its quotation marks are drawn by CSS
             assert quoted == first_card.locator("mark.qa-highlight").inner_text()
@@ -141,9 +146,10 @@ def test_browser_the_reply_opens_with_its_answer_in_view(app_url, size):
         assert "Eleanor Marsh" in cite.inner_text()
         assert _in_view(page, cite, ".qa-article-body")  # the article opens scrolled to the cited passage
         page.screenshot(path=str(ARTIFACTS / f"ui-article-{size}.png"))
-        # A follow-up uses the chat so far.
+        # A follow-up uses the chat so far, and closes the article opened from the answer before.
         reply = _ask(page, "What did she say about the decision?")
         assert "welcome step" in reply.locator(".qa-card").first.inner_text()
+        assert page.locator("#qa-article mark.qa-cite").count() == 0
     finally:
         browser.close()
         manager.stop()

@@ -212,12 +212,7 @@ def find_answer(question: Asked, sentence: str, entities: Sequence[tuple[int, in
     """The span of `sentence` that answers `question`, or None when it holds no such thing.
     `entities` are (start, end, label) offsets into the sentence."""
     if question.kind == "description":
-        subject = question.subject or ""
-        if _mention(subject, sentence) is not None or not question.question.lstrip().lower().startswith(
-            "who"
-        ):
-            return _description(subject, sentence)
-        question = Asked("person", None, None, question.question)  # "who is X" with no X here
+        return _description(question.subject or "", sentence)  # a sentence without X says nothing of X
     priors = LABELS[question.kind]
     asked_text = normalize(question.question)
     anchors = _anchors(question.content, sentence)

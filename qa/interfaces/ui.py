@@ -48,13 +48,12 @@ def build_app(engine: QA, local_only: bool = True) -> Any:
             raise gr.Error(str(exc), print_exception=False) from None
         return answer.model_dump(mode="json")
 
-    def respond(
-        question: str, chat: list[dict], asked: list[str]
-    ) -> tuple[str, list[dict], list[dict], list[str]]:
+    def respond(question: str, chat: list[dict], asked: list[str]) -> tuple[Any, ...]:
         # The chat lives in server-side state: a request carries the question, not the whole chat.
+        # A new question closes the article opened from an earlier answer (it belongs to that one).
         chat = list(chat or [])
         if not question or not question.strip():
-            return "", chat, chat, asked
+            return "", chat, chat, asked, gr.skip()
         chat.append({"role": "user", "content": escape(question)})
         try:
             answer = loaded.engine.ask(question, asked)
@@ -63,7 +62,7 @@ def build_app(engine: QA, local_only: bool = True) -> Any:
         except QAError as exc:
             reply = f"<p class='qa-refusal'>{escape(str(exc))}</p>"
         chat.append({"role": "assistant", "content": reply})
-        return "", chat, chat, asked
+        return "", chat, chat, asked, ""
 
     def open_article(request: str) -> str:
         """The article a card cites, with the cited span marked: fetched only when asked for."""
@@ -105,7 +104,7 @@ def build_app(engine: QA, local_only: bool = True) -> Any:
         asked = gr.State([])
         with gr.Row(elem_id="qa-ask-row", equal_height=True):
             box = gr.Textbox(
-                placeholder="Type a question and press Enter",
+                placeholder="Ask about the articles",
                 show_label=False,
                 scale=8,
                 elem_id="qa-question",
@@ -129,8 +128,9 @@ def build_app(engine: QA, local_only: bool = True) -> Any:
         article = gr.HTML(elem_id="qa-article")
         request = gr.Textbox(elem_id="qa-article-request", elem_classes=["qa-hidden"], show_label=False)
         fetch = gr.Button("open", elem_id="qa-article-go", elem_classes=["qa-hidden"])
-        box.submit(respond, [box, chat, asked], [box, chatbot, chat, asked], api_visibility="private")
-        send.click(respond, [box, chat, asked], [box, chatbot, chat, asked], api_visibility="private")
+        replied = [box, chatbot, chat, asked, article]
+        box.submit(respond, [box, chat, asked], replied, api_visibility="private")
+        send.click(respond, [box, chat, asked], replied, api_visibility="private")
         clear.click(
             lambda: ("", [], [], [], ""), None, [box, chatbot, chat, asked, article], api_visibility="private"
         )

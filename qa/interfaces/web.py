@@ -222,6 +222,7 @@ mark.qa-cite { background: #ffe08a; color: inherit; }
 #qa-chat .bot.message, #qa-chat .message { padding: 6px 8px !important; max-width: 100% !important; }
 #qa-chat button[aria-label="Scroll down"], #qa-chat button[aria-label="Clear"] { display: none !important; }
 @media (max-width: 640px) {
+  #qa-chat { height: 70vh !important; }
   #qa-chat .bubble-wrap { padding-top: 4px !important; }
   #qa-chat .bot.message, #qa-chat .message { padding: 4px 4px !important; }
   .qa-card { padding: 6px 8px; margin: 6px 0; }
@@ -255,12 +256,24 @@ HEAD = """<style>
     var wanted = new URLSearchParams(link.getAttribute('href').split('?')[1] || '');
     ask(wanted.get('doc'), Number(wanted.get('start')), Number(wanted.get('end')));
   }, true);
+  // The new reply is shown inside the chat box from the question just asked, and the page itself
+  // does not move: the heading and the question stay in view above the answer.
+  function showFromQuestion(reply) {
+    var row = reply.closest('.message-row') || reply;
+    var asked = row.previousElementSibling;
+    var top = (asked && asked.querySelector('.user, [data-testid="user"]')) ? asked : row;
+    var box = row.parentElement;
+    while (box && box !== document.body && !(box.scrollHeight > box.clientHeight + 1 &&
+           /(auto|scroll)/.test(getComputedStyle(box).overflowY))) { box = box.parentElement; }
+    if (!box || box === document.body) return;
+    box.scrollTop += top.getBoundingClientRect().top - box.getBoundingClientRect().top - 4;
+  }
   var seen = 0;
   new MutationObserver(function () {
     var replies = document.querySelectorAll('#qa-chat .qa-reply');
     if (replies.length > seen) {
       seen = replies.length;
-      replies[replies.length - 1].scrollIntoView({block: 'start'});
+      showFromQuestion(replies[replies.length - 1]);
       var box = document.querySelector('#qa-question textarea');
       if (box) box.focus({preventScroll: true});
     } else if (replies.length < seen) {
