@@ -3,9 +3,10 @@
 Only answers are compared: the span each passage's answering sentence gives for what the question
 asks (qa.answer.spans), and only from sentences the ranker judges likely to answer it, so a figure
 from another story is never set against the answer. Values are compared as what they are: numbers
-with their unit or currency and hedges ("nearly 500" is not "about 300", "about 48,000" is
-"around 50,000"), dates field by field (a weekday against a full date through the calendar), names
-by their words ("Okafor" is "Maria Okafor"). For questions about how far something went, "partly"
+by value with their scale and unit or currency, whatever their hedge ("nearly 500" is not "about
+300", "about 48,000" is "48,000"; a sum of money is not set against a count), dates field by
+field (a weekday against a full date through the calendar), names by their words ("Okafor" is
+"Maria Okafor"). For questions about how far something went, "partly"
 and "fully" in the answering sentences are compared too. Nothing is generated: the note quotes the
 values and names the articles (by outlet where known, else by file).
 """
@@ -61,11 +62,6 @@ _NUMBER = re.compile(
     r"(?:\s*(?P<scale>thousand|million|billion|trillion|bn|m|k)\b)?",
     re.I,
 )
-_HEDGED = re.compile(
-    r"\b(about|around|nearly|almost|roughly|some|approximately|over|under|more than|less than|fewer than|"
-    r"at least|at most|up to|as many as|close to|estimated|more|less)\b|~",
-    re.I,
-)
 _CURRENCY = {"$": "dollar", "€": "euro", "£": "pound", "¥": "yen", "₹": "rupee"}
 _MONTH = re.compile(rf"\b({MONTHS})\b", re.I)
 _WEEKDAY = re.compile(rf"\b({WEEKDAYS})\b", re.I)
@@ -80,8 +76,6 @@ _DAYS = {
     "year": 365.0,
     "decade": 3650.0,
 }
-# Two hedged amounts within this share of the larger are one figure rounded two ways.
-ROUNDING = 0.0
 
 
 @dataclass(frozen=True)
@@ -152,12 +146,12 @@ def _sort(kind: str, statement: Statement) -> str:
     return "-" if amount is None else amount.unit
 
 
-def _group(statements: Sequence[Statement], same: object) -> list[list[Statement]]:
+def _group(statements: Sequence[Statement], same: Callable[[str, str], bool]) -> list[list[Statement]]:
     """Statements in groups of compatible answers, in rank order (the first of a group names it)."""
     groups: list[list[Statement]] = []
     for statement in statements:
         for group in groups:
-            if same(group[0].answer, statement.answer):  # type: ignore[operator]
+            if same(group[0].answer, statement.answer):
                 group.append(statement)
                 break
         else:
@@ -209,16 +203,14 @@ def _same(kind: str, a: str, b: str) -> bool:
 @dataclass(frozen=True)
 class _Amount:
     value: float
-    unit: str
-    hedged: bool
-    text: str
+    unit: str  # a currency, "percent", "day" for durations, "tally", or the word after the number
 
 
 def _amount(text: str) -> _Amount | None:
-    """A number in the answer, with its scale, its unit (currency, %, the word after it) and hedge."""
+    """A number in the answer, with its scale and its unit (currency, %, the word after it)."""
     tally = re.search(r"\b(\d+)\s*[-–]\s*(\d+)\b", text)
     if tally is not None and not re.search(r"[$€£¥₹%]", text):  # a vote or a score, "5-4", compared whole
-        return _Amount(float(tally.group(1)) * 1000 + float(tally.group(2)), "tally", False, text)
+        return _Amount(float(tally.group(1)) * 1000 + float(tally.group(2)), "tally")
     match = _NUMBER.search(text)
     if match is None:
         return None
@@ -240,18 +232,12 @@ def _amount(text: str) -> _Amount | None:
         unit = after[0].rstrip("s") if after else ""
     if unit in _DAYS:  # durations in days: "one week" is "seven days"
         value, unit = value * _DAYS[unit], "day"
-    hedged = bool(_HEDGED.search(before)) or bool(re.search(r"\bor (so|more)\b", text))
-    return _Amount(value, unit, hedged, text)
+    return _Amount(value, unit)
 
 
 def _same_amount(a: _Amount, b: _Amount) -> bool:
-    if a.unit != b.unit:
-        return True  # different things ("$48.2 million" and "5"): not comparable, so no disagreement
-    if a.value == b.value:
-        return True
-    if a.hedged or b.hedged:
-        return abs(a.value - b.value) <= ROUNDING * max(abs(a.value), abs(b.value))
-    return False
+    # different things ("$48.2 million" and "5") are not comparable, so no disagreement
+    return a.unit != b.unit or a.value == b.value
 
 
 def _date_fields(text: str) -> dict[str, str]:
