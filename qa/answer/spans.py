@@ -418,11 +418,6 @@ def _mention(subject: str, sentence: str) -> tuple[int, int] | None:
     return None
 
 
-def _titled(text: str) -> bool:
-    """A capitalised title rather than a name: "Deputy Director-General", "Energy Minister"."""
-    return bool(text) and len(text.split()) <= 5 and not _is_name(text)
-
-
 def _is_name(text: str) -> bool:
     """Every word capitalised and none a common title word: most likely a person's name."""
     tokens = text.split()
