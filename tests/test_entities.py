@@ -1,6 +1,6 @@
 """NER tags from spaCy's real small English pipeline, mapped onto sentences."""
 
-from qa.index.entities import ANSWER_LABELS, mask_of, tag_sentences
+from qa.index.entities import ANSWER_LABELS, mask_of, tag
 from qa.ingest.cleaning import clean
 from qa.models import Document, Sentence
 from qa.text import sentence_spans
@@ -30,7 +30,7 @@ def test_each_sentence_gets_the_labels_of_its_own_entities():
         "The council voted on Tuesday, 14 March 2025. The line will cost $210 million.\n"
         "Many residents welcomed the plan."
     )
-    masks = tag_sentences([doc], sentences)
+    masks = tag([doc], sentences).masks
     person, date, amount = (mask_of(ANSWER_LABELS[k]) for k in ("person", "date", "quantity"))
     assert masks[0] & person
     assert masks[1] & date and not masks[1] & amount

@@ -76,7 +76,7 @@ class ArticleWork:
     context_vectors: np.ndarray  # float32 (n_sentences, dim): the embedding_texts texts embedded
     alone_vectors: np.ndarray  # float32 (n_sentences, dim): each sentence's own text embedded
     title_vectors: np.ndarray  # float32 (n_documents, dim): each document's title embedded
-    entity_masks: np.ndarray  # int32 (n_sentences,): tag_sentences' masks
+    entity_masks: np.ndarray  # int32 (n_sentences,): tag's masks
     texts_embedded: int  # encoder inputs: contexts, sentences that differ from them, titles
 
 

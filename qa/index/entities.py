@@ -107,17 +107,6 @@ class Tagging:
         return [d.model_copy(update={"entities": tuple(e)}) for d, e in zip(docs, self.entities, strict=True)]
 
 
-def tag_sentences(
-    docs: Sequence[Document],
-    sentences: Sequence[Sentence],
-    batch_size: int = 64,
-    limit: int = 10_000,
-    on_tagged: Callable[[int], None] | None = None,
-) -> np.ndarray:
-    """One int32 label mask per sentence (see `tag`)."""
-    return tag(docs, sentences, batch_size, limit, on_tagged).masks
-
-
 def tag(
     docs: Sequence[Document],
     sentences: Sequence[Sentence],
