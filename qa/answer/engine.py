@@ -25,11 +25,12 @@ from qa.retrieval.features import (
     QuestionSignals,
     question_features,
     sentence_features,
+    sigmoid,
 )
 from qa.retrieval.followup import resolve_query
 from qa.retrieval.heuristics import DECISION_TOP
 from qa.retrieval.passages import Hit, Window, distinct, diversify, group_passages, make_passage
-from qa.retrieval.ranking import Models, load_models, sigmoid
+from qa.retrieval.ranking import Models, load_models
 from qa.retrieval.spelling import mend
 
 if TYPE_CHECKING:
@@ -55,6 +56,7 @@ class Ranking:
     context: QuestionContext
     answer_type: AnswerType | None  # what the question asks for; also picks what "sources differ" compares
     asked: Asked | None  # the kind of thing a span of the answering sentence gives (qa.answer.spans)
+    top_spans: dict[int, Span | None]  # sentence id -> its answer, for the top sentences the decision read
 
     @property
     def probabilities(self) -> np.ndarray:
@@ -199,11 +201,12 @@ class QA:
         order = np.argsort(-logits, kind="stable")
         wanted = asked(question)
         ordered = pool[order]
+        top_spans: dict[int, Span | None] = {}
         span_found = None
         if wanted is not None:
+            top_spans = {int(u): self.answer_in(wanted, int(u)) for u in ordered[:DECISION_TOP]}
             span_found = np.zeros(len(ordered), dtype=bool)
-            for i, sentence_id in enumerate(ordered[:DECISION_TOP]):
-                span_found[i] = self.answer_in(wanted, int(sentence_id)) is not None
+            span_found[: len(top_spans)] = [span is not None for span in top_spans.values()]
         context = QuestionContext(
             known=table.lexical.known_share(terms),
             title_max=float(table.title_similarity(None, vector).max(initial=0.0)),
@@ -214,7 +217,16 @@ class QA:
         )
         question_row = question_features(rows[order], logits[order], context)
         return Ranking(
-            question, query, ordered, rows[order], logits[order], question_row, context, answer_type, wanted
+            question,
+            query,
+            ordered,
+            rows[order],
+            logits[order],
+            question_row,
+            context,
+            answer_type,
+            wanted,
+            top_spans,
         )
 
     def answer_in(self, wanted: Asked | None, sentence_id: int) -> Span | None:
@@ -249,7 +261,12 @@ class QA:
         for window in windows:
             highlight = _most_likely(window, likelihood)
             passage = make_passage(table, window, highlight, window.best.score)
-            span = self.answer_in(ranking.asked, highlight)
+            # the top sentences' answers were found for the decision: not searched for again
+            span = (
+                ranking.top_spans[highlight]
+                if highlight in ranking.top_spans
+                else self.answer_in(ranking.asked, highlight)
+            )
             if span is not None:
                 at = passage.highlight_start + span.start
                 answer = AnswerSpan(text=span.text, start=at, end=at + len(span.text), label=span.label)

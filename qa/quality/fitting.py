@@ -15,8 +15,14 @@ import numpy as np
 from qa.answer.engine import QA, Reply, settle
 from qa.index.adaptation import TrainingPair
 from qa.quality.evaluate import UNANSWERABLE, EvalQuestion, QuestionResult, score
-from qa.retrieval.features import QUESTION_FEATURES, SENTENCE_FEATURES, QuestionContext, question_features
-from qa.retrieval.ranking import LinearModel, Models, sigmoid
+from qa.retrieval.features import (
+    QUESTION_FEATURES,
+    SENTENCE_FEATURES,
+    QuestionContext,
+    question_features,
+    sigmoid,
+)
+from qa.retrieval.ranking import LinearModel, Models
 from qa.text import normalize
 
 # What a wrong decision costs a reader. Refusing a question the articles answer is the worst error;
@@ -304,15 +310,15 @@ def choose_settling(replies: Sequence[Judged]) -> dict[str, float]:
     asserted = [
         (q, r) for q, r in replies if r.answer.answered and (r.answer.confidence or 0.0) >= unsure_below
     ]
+    # shares over all answerable questions, refused and unsure ones included (they have no note)
+    total = sum(1 for q, _ in replies if q.type not in UNANSWERABLE and q.type != "conflict")
+    conflicts = sum(1 for q, _ in replies if q.type == "conflict")
     best = (-1.0, 1.0, 1.0)
     for compare_from in np.round(np.arange(0.0, 0.95, 0.1), 2):
         for alike_from in np.round(np.arange(0.0, 0.95, 0.1), 2):
             results = settled(asserted, unsure_below, float(compare_from), float(alike_from))
             noted = [r.sides_named >= 2 for r in results if r.type == "conflict"]
             false = [r.noted for r in results if r.type not in UNANSWERABLE and r.type != "conflict"]
-            # over all answerable questions, refused and unsure ones included (they have no note)
-            total = sum(1 for q, _ in replies if q.type not in UNANSWERABLE and q.type != "conflict")
-            conflicts = sum(1 for q, _ in replies if q.type == "conflict")
             rate, noted_rate = sum(false) / max(total, 1), sum(noted) / max(conflicts, 1)
             if rate <= FALSE_NOTES and noted_rate > best[0]:
                 best = (noted_rate, float(compare_from), float(alike_from))

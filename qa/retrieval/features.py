@@ -78,6 +78,11 @@ class QuestionSignals:
     holds_answer_type: np.ndarray | None  # bool per sentence; None when the question has no answer type
 
 
+def sigmoid(logits: np.ndarray) -> np.ndarray:
+    """Logits as probabilities; clipped so that exp never overflows."""
+    return 1.0 / (1.0 + np.exp(-np.clip(logits, -30, 30)))
+
+
 def _rank_feature(order: np.ndarray, size: int) -> np.ndarray:
     out = np.zeros(size, dtype=np.float32)
     out[order] = 1.0 / (1.0 + np.arange(len(order), dtype=np.float32) / RANK_DECAY)
@@ -166,7 +171,7 @@ def question_features(
         else np.zeros(len(best), dtype=np.float32)
     )
     asks = float(context.asks_span)
-    support = float((1.0 / (1.0 + np.exp(-np.clip(logits[best], -30, 30))) * found).max()) if asks else 0.0
+    support = float((sigmoid(logits[best]) * found).max()) if asks else 0.0
     return np.array(
         [
             float(logits[best[0]]),

@@ -14,14 +14,9 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from qa.errors import ModelError
-from qa.retrieval.features import QUESTION_FEATURES, SENTENCE_FEATURES
+from qa.retrieval.features import QUESTION_FEATURES, SENTENCE_FEATURES, sigmoid
 
 MODELS_FILE = "models.json"
-
-
-def sigmoid(logits: np.ndarray) -> np.ndarray:
-    """Logits as probabilities; clipped so that exp never overflows."""
-    return 1.0 / (1.0 + np.exp(-np.clip(logits, -30, 30)))
 
 
 class LinearModel(BaseModel):
