@@ -650,6 +650,7 @@ def open_index(settings: Settings, warn: Warn, warmup: EncoderWarmup | None = No
     store.check_index_dir(settings.index_dir)
     build = store.current_build(settings.index_dir)
     reason = None
+    manifest: Manifest | None = None
     if build is None:
         reason = "no index yet"
     else:
@@ -672,7 +673,7 @@ def open_index(settings: Settings, warn: Warn, warmup: EncoderWarmup | None = No
     except PermissionError as exc:
         # An index on a read-only path (a shared drive, a container): its own folder's articles
         # are still answered from it as it is, said in one line. Never an index of another folder.
-        if build is None or not _same_folder(settings, build):
+        if manifest is None or manifest.corpus_path != str(settings.corpus.resolve()):
             raise
         stored = store.load(settings.index_dir, warmup)
         warn(
@@ -680,13 +681,6 @@ def open_index(settings: Settings, warn: Warn, warmup: EncoderWarmup | None = No
             "answering from it as it is"
         )
         return stored
-
-
-def _same_folder(settings: Settings, build: Path) -> bool:
-    try:
-        return store.read_manifest(build).corpus_path == str(settings.corpus.resolve())
-    except IndexFileError:
-        return False
 
 
 @dataclass(frozen=True)
