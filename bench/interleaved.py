@@ -17,20 +17,13 @@ from pathlib import Path
 from common import PYTHON, ROOT, median, run_timed, table
 
 QUESTION = "Who lifted the ban?"
-WARM = """
-import json, statistics, time
+WARM = f"""
+import statistics, sys
+sys.path.insert(0, {str(ROOT / "bench")!r})  # this checkout's bench code, the other checkout's qa
+from common import warm_latencies
 from qa import QA, Settings
-questions = [json.loads(line)["question"] for line in open("tests/data/dev.jsonl")]
 engine = QA.open(Settings(corpus="seeds", index_dir="index"), warn=lambda message: None)
-for q in questions:
-    engine.ask(q)
-times = []
-for _ in range(5):
-    for q in questions:
-        start = time.perf_counter()
-        engine.ask(q)
-        times.append(time.perf_counter() - start)
-print(statistics.median(times) * 1000)
+print(statistics.median(warm_latencies(engine, rounds=5)) * 1000)
 """
 
 
