@@ -346,6 +346,22 @@ def test_the_index_an_update_hands_back_is_the_one_a_reader_loads(corpus, tmp_pa
     assert built.manifest.files == store.file_checksums(built.path)  # the reused encoder's sum holds
 
 
+def test_a_segment_loaded_before_an_update_still_reads_its_word_counts(corpus, tmp_path):
+    """The word counts are read when first needed (spelling): a segment kept by an update, or held
+    by a running UI while an update publishes, still reads them after the old build's folder is gone."""
+    from qa import build_index
+    from qa.index.build import open_index
+
+    settings = Settings(corpus=corpus, index_dir=tmp_path / "index")
+    build_index(settings, lambda _: None, progress=False)
+    held = store.load(settings.index_dir)
+    (corpus / "zebra.txt").write_text("The zebra council of Ruritania approved the tram plan on Friday.")
+    built = open_index(settings, lambda _: None)
+    assert not held.path.exists()  # the old build was removed when the new one was published
+    assert held.segments[0].words.get()["ban"] > 0
+    assert built.segments[0].words.get() == held.segments[0].words.get()
+
+
 def test_an_index_made_by_code_that_read_articles_differently_is_refreshed(corpus, tmp_path, monkeypatch):
     """After an upgrade that cleans or splits articles differently, the next question updates the index
     (titles, sentences), though no article changed."""

@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, BinaryIO, cast
 
 import numpy as np
 
@@ -32,7 +32,11 @@ MAX_SEGMENTS = 8
 class WordCounts:
     """How often a segment's articles use each lower-case word (spelling mends slips from these):
     counted when the segment was built and read from its file when first asked for, or, for a
-    segment written before the file existed, counted from its documents then."""
+    segment written before the file existed, counted from its documents then.
+
+    The file is opened when the segment is loaded and read through that handle: an update publishes
+    a new build and removes the old one's folder, and a segment loaded from it (kept by the update,
+    or held by a running UI) must still read its counts. An open file outlives its removal."""
 
     def __init__(
         self,
@@ -40,14 +44,16 @@ class WordCounts:
         path: Path | None = None,
         documents: DocumentList | None = None,
     ) -> None:
-        self._counts, self._path, self._documents = counts, path, documents
+        self._counts, self._documents = counts, documents
+        self._file: BinaryIO | None = open(path, "rb") if path is not None and counts is None else None  # noqa: SIM115
 
     def get(self) -> Counter[str]:
         if self._counts is None:
-            if self._path is not None:
-                with np.load(self._path, allow_pickle=False) as npz:
+            if self._file is not None:
+                with self._file, np.load(self._file, allow_pickle=False) as npz:
                     pairs = zip(npz["words"].tolist(), npz["counts"].tolist(), strict=True)
                     self._counts = Counter(dict(pairs))
+                self._file = None
             else:
                 self._counts = article_words(d.text for d in self._documents or ())
         return self._counts
