@@ -136,7 +136,7 @@ _TITLE_WORDS_TEXT = """minister secretary president chair chairman chairwoman di
     leader chief head officer governor senator judge justice commissioner councillor
     spokesperson spokesman spokeswoman manager editor inspector detective constable
     superintendent general deputy vice ambassador prosecutor attorney coach captain professor
-    chancellor premier king queen prince princess ceo founder"""
+    chancellor premier king queen prince princess ceo founder co-founder"""
 _TITLE_WORDS = frozenset(_TITLE_WORDS_TEXT.split())
 _ABBREVIATED = re.compile(r"(?:\b[a-z]\.[a-z]\.|\b(?:Inc|Corp|Co|Ltd|Jr|Sr|St|No)\.)$", re.I)
 _ONLY = re.compile(r"^(?:only|just)\s+(?=\S*\d)", re.I)
@@ -230,7 +230,7 @@ def find_answer(question: Asked, sentence: str, entities: Sequence[tuple[int, in
             between = re.search(r"\bbetween\s+(?:\S+\s+)?$", sentence[:start], re.I) is not None
             whole = joined is not None and (
                 (joined.group(1) == "and" and (between or question.kind == "duration"))
-                or (joined.group(1) != "and" and question.kind in ("amount", "count"))
+                or (joined.group(1) != "and" and question.kind in ("amount", "count", "duration"))
             )
             if whole and following[2] == label:
                 end = _widen(question, sentence, following[0], min(len(sentence), following[1]), label)[1]
@@ -256,7 +256,52 @@ def find_answer(question: Asked, sentence: str, entities: Sequence[tuple[int, in
             score += 0.1  # "who said": the speaker
         if best is None or score > best[0]:
             best = (score, Span(start, end, text, label))
-    return best[1] if best else None
+    return _whole(question, sentence, best[1], ordered) if best else None
+
+
+_TEMPORAL = ("DATE", "TIME")
+_PLACES = ("GPE", "LOC", "FAC")
+# "£1,100 a day", "$39 an hour": a rate is the unit of its amount
+_RATE = re.compile(r"\s+(?:a|an|per|each)\s+(hour|day|night|week|month|year)\b", re.I)
+_RANGE_START = re.compile(
+    r"\b(?:between|from)\s+(?:about\s+|around\s+|roughly\s+)?[\w$£€.,-]+\s+(?:and|to)\s+$", re.I
+)
+
+
+def _whole(question: Asked, sentence: str, span: Span, entities: Sequence[tuple[int, int, str]]) -> Span:
+    """The answer with what the tagger split off it: the rest of a range ("between one and two
+    years", "a few days to two weeks"), a date's day or time beside it ("Monday, 15 January",
+    "Friday night", "8pm on Saturday"), a place's region ("Kinokawa, Wakayama Prefecture") and an
+    amount's rate ("$39 an hour")."""
+    start, end = span.start, span.end
+    asked_words = question.question.lower()
+    joins = {"date": _TEMPORAL, "time": ("TIME",), "place": _PLACES}.get(question.kind, ())
+    if span.label in joins:
+        for other_start, other_end, label in entities:
+            if label not in joins or (_LASTS.search(sentence[other_start:other_end]) and label == "DATE"):
+                continue  # "Tuesday, more than 125 years": a length of time is not part of a date
+            if other_start >= end:
+                gap = r",\s*" if question.kind == "place" else r"\s*(?:,|at|on|and)?\s*"
+                if re.fullmatch(gap, sentence[end:other_start]):
+                    end = other_end
+            elif other_end <= start and question.kind != "place":
+                if re.fullmatch(r"\s*(?:,|at|on)?\s*", sentence[other_end:start]):
+                    start = other_start
+    ranged = _RANGE_START.search(sentence[:start])
+    if ranged is not None and question.kind in ("duration", "amount", "count", "date"):
+        start = ranged.start()  # the tagger found only the range's second half
+    elif re.match(r"(?i)between\b", sentence[start:end]) and (
+        follows := re.match(r"\s+and\s+", sentence[end:])
+    ):
+        second = next((e for s, e, _ in entities if s == end + follows.end()), None)
+        if second is not None:
+            end = second
+    rate = _RATE.match(sentence[end:])
+    if question.kind == "amount" and rate is not None and rate.group(1).lower() not in asked_words:
+        end += rate.end()  # "each month" asked: the rate is the question's, not the answer's
+    if (start, end) == (span.start, span.end):
+        return span
+    return Span(start, end, sentence[start:end], span.label)
 
 
 # How far (in characters) a `value` may stand from the noun the question asks about: within the
@@ -331,7 +376,11 @@ _BEFORE_CUT = re.compile(
     r"(?:[,;:(—–\"“”]|\b(?:said|says|told|tells|including|by|with|from|for|to|and|as|of|that|when|while)\b)\s*",
     re.I,
 )
-_NOUN_END = re.compile(r"[,;:.!?()—–\"“”]|\s(?:said|says|told|who|which|that|whose|has|have|had|was|is)\s")
+# where a description ends: a clause boundary, a verb of saying or being, "and" before more words
+# ("a mining engineer and a former board member"; "Museums and Monuments" is one name)
+_NOUN_END = re.compile(
+    r"[,;:.!?()—–\"“”]|\s(?:said|says|told|who|which|that|whose|has|have|had|was|is)\s|\sand\s(?![A-Z])"
+)
 _RELATIVE = re.compile(r"^(?:who|which)\s+(?:(?:is|was|are|were)\s+)?")
 
 
@@ -365,7 +414,7 @@ def _description(subject: str, sentence: str) -> Span | None:
             if span is not None:
                 return span
     before = sentence[:start]
-    person = subject[:1].isupper() and _is_name(subject)
+    person = _is_name(subject.title())  # "who is carol henning": a name typed in lower case
     called = re.search(r"\s+(?:called|named|known as|dubbed)\s+$", before)
     if called is not None:
         before = before[: called.start()]
@@ -373,6 +422,14 @@ def _description(subject: str, sentence: str) -> Span | None:
         return clause  # a thing, not a person: no title stands before it
     cuts = list(_BEFORE_CUT.finditer(before.rstrip(" ,(—–")))
     begin = cuts[-1].end() if cuts else 0
+    for cut in reversed(cuts[:-1]):  # "director of finance": back over a cut to the office it follows
+        if _holds_title(before[begin:]) or len(before[cut.end() :].split()) > 8:
+            break
+        if _holds_title(before[cut.end() : begin]):
+            begin = cut.end()
+    determiners = list(re.finditer(r"\b(?:a|an|the)\s", before[begin:]))
+    if determiners and determiners[-1].start() > 0:  # "He has asked a former transport secretary"
+        begin += determiners[-1].start()
     kept = [w for w in before[begin:].split() if w.lower().rstrip(".") not in _HONORIFICS]
     if kept and len(kept) <= 8:
         text = " ".join(kept).rstrip(" ,(—–")
@@ -384,9 +441,9 @@ def _description(subject: str, sentence: str) -> Span | None:
 
 # "X, chief technology officer at ...": an office named in the first words after the name
 _TITLED = re.compile(
-    r"(?:[a-z][\w-]*\s+){0,3}(?:"
+    r"(?i:(?:[a-z][\w-]*\s+){0,3}(?:"
     + "|".join(sorted(_TITLE_WORDS_TEXT.split(), key=len, reverse=True))
-    + r")\b"
+    + r")\b)"
 )
 _DETERMINED = re.compile(r"(?:the|a|an|its|his|her|their|one|[\w-]+['’]s)\s", re.I)
 
@@ -416,6 +473,10 @@ def _mention(subject: str, sentence: str) -> tuple[int, int] | None:
         if any(w[:4].lower() in stems for w in match.group().split()):
             return match.start(), match.end()
     return None
+
+
+def _holds_title(text: str) -> bool:
+    return any(w.lower().strip(",.") in _TITLE_WORDS for w in text.split())
 
 
 def _is_name(text: str) -> bool:
