@@ -25,6 +25,27 @@ def test_numbers_are_compared_by_value_whatever_their_hedge():
     ]
 
 
+def test_a_hedge_that_rules_its_number_out_is_a_different_answer():
+    """"more than 80" says the count is not 80; "over 80" says what "more than 80" says."""
+    cameras = [_s(0, "a.txt", "more than 80"), _s(1, "b.txt", "over 80"), _s(2, "c.txt", "80")]
+    found = find_conflicts(cameras, "count", "How many cameras were set up?")
+    assert _values(found) == [{"more than 80", "80"}]
+    assert found[0].values[0].docs == ("a.txt", "b.txt")
+    roughly = [_s(0, "a.txt", "roughly 3,000"), _s(1, "b.txt", "about 3,000"), _s(2, "c.txt", "3,000")]
+    assert find_conflicts(roughly, "count", "How many complaints?") == []
+    least = [_s(0, "a.txt", "at least 80"), _s(1, "b.txt", "80")]
+    assert find_conflicts(least, "count", "How many cameras?") == []
+
+
+def test_a_share_in_words_is_compared_as_a_percentage():
+    shares = [_s(0, "a.txt", "about 16 percent"), _s(1, "b.txt", "almost a fifth")]
+    assert _values(find_conflicts(shares, "amount", "How much has the stock lost?")) == [
+        {"about 16 percent", "almost a fifth"}
+    ]
+    half = [_s(0, "a.txt", "50%"), _s(1, "b.txt", "a half")]
+    assert find_conflicts(half, "amount", "What share was sold?") == []
+
+
 def test_amounts_of_different_things_are_not_compared():
     mixed = [_s(0, "a.txt", "$48.2 million"), _s(1, "b.txt", "5"), _s(2, "c.txt", "12 percent")]
     assert find_conflicts(mixed, "amount", "How large is the budget?") == []

@@ -3,8 +3,9 @@
 Only answers are compared: the span each passage's answering sentence gives for what the question
 asks (qa.answer.spans), and only from sentences the ranker judges likely to answer it, so a figure
 from another story is never set against the answer. Values are compared as what they are: numbers
-by value with their scale and unit or currency, whatever their hedge ("nearly 500" is not "about
-300", "about 48,000" is "48,000"; a sum of money is not set against a count), dates field by
+by value with their scale and unit or currency, and by the side of the number their hedge puts the
+true value on ("nearly 500" is not "about 300", "about 48,000" is "48,000", "more than 80" is not
+"80"; "almost a fifth" is a percentage; a sum of money is not set against a count), dates field by
 field (a weekday against a full date through the calendar), names by their words ("Okafor" is
 "Maria Okafor"). For questions about how far something went, "partly"
 and "fully" in the answering sentences are compared too. Nothing is generated: the note quotes the
@@ -204,6 +205,20 @@ def _same(kind: str, a: str, b: str) -> bool:
 class _Amount:
     value: float
     unit: str  # a currency, "percent", "day" for durations, "tally", or the word after the number
+    bound: str = "="  # what the hedge says of the true value: "=" it or near it, ">" above, "<" below,
+    # ">=" at least, "<=" at most
+
+
+# A hedge says which side of its number the true value lies: "more than 80" is not "80", while
+# "about 3,000" is "3,000" and "at least 80" may be.
+_BOUNDS = (
+    (">=", re.compile(r"\b(?:at least|no fewer than|no less than)\s*$", re.I)),
+    ("<=", re.compile(r"\b(?:at most|up to|as many as|as much as|no more than)\s*$", re.I)),
+    (">", re.compile(r"\b(?:more than|over|above|upwards of|in excess of|just over|exceeding)\s*$", re.I)),
+    ("<", re.compile(r"\b(?:less than|fewer than|under|below|nearly|almost|close to|just under)\s*$", re.I)),
+)
+_FRACTIONS = {"half": 50.0, "third": 100 / 3, "quarter": 25.0, "fifth": 20.0, "tenth": 10.0}
+_FRACTION = re.compile(r"\b(?:a|one)\s+(half|third|quarter|fifth|tenth)\b", re.I)
 
 
 def _amount(text: str) -> _Amount | None:
@@ -211,6 +226,9 @@ def _amount(text: str) -> _Amount | None:
     tally = re.search(r"\b(\d+)\s*[-–]\s*(\d+)\b", text)
     if tally is not None and not re.search(r"[$€£¥₹%]", text):  # a vote or a score, "5-4", compared whole
         return _Amount(float(tally.group(1)) * 1000 + float(tally.group(2)), "tally")
+    fraction = _FRACTION.search(text)
+    if fraction is not None and _NUMBER.search(text[: fraction.start()]) is None:  # "almost a fifth"
+        return _Amount(_FRACTIONS[fraction.group(1).lower()], "percent", _bound(text[: fraction.start()]))
     match = _NUMBER.search(text)
     if match is None:
         return None
@@ -232,12 +250,25 @@ def _amount(text: str) -> _Amount | None:
         unit = after[0].rstrip("s") if after else ""
     if unit in _DAYS:  # durations in days: "one week" is "seven days"
         value, unit = value * _DAYS[unit], "day"
-    return _Amount(value, unit)
+    return _Amount(value, unit, _bound(before))
+
+
+def _bound(before: str) -> str:
+    return next((bound for bound, hedge in _BOUNDS if hedge.search(before)), "=")
+
+
+# Which bounds on one number can both be true: "over 80" and "more than 80", "80" and "at least 80".
+_COMPATIBLE_BOUNDS = {
+    frozenset({"="}), frozenset({">"}), frozenset({"<"}), frozenset({">="}), frozenset({"<="}),
+    frozenset({"=", ">="}), frozenset({"=", "<="}), frozenset({">", ">="}), frozenset({"<", "<="}),
+}  # fmt: skip
 
 
 def _same_amount(a: _Amount, b: _Amount) -> bool:
     # different things ("$48.2 million" and "5") are not comparable, so no disagreement
-    return a.unit != b.unit or a.value == b.value
+    if a.unit != b.unit:
+        return True
+    return a.value == b.value and frozenset({a.bound, b.bound}) in _COMPATIBLE_BOUNDS
 
 
 def _date_fields(text: str) -> dict[str, str]:
