@@ -10,9 +10,10 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"  # Debian's: Playwright downloads none here
@@ -62,9 +63,15 @@ class RunningApp:
 
 @contextlib.contextmanager
 def running_app(
-    corpus: Path, index_dir: Path, timeout: float = 180, quiet: bool = False
+    corpus: Path,
+    index_dir: Path,
+    timeout: float = 180,
+    quiet: bool = False,
+    args: Sequence[str] = (),
+    log: Path | None = None,
 ) -> Iterator[RunningApp]:
-    """The app serving `corpus`; quiet discards its output (a long benchmark would fill the pipe)."""
+    """The app serving `corpus`, with extra command-line `args`; quiet discards its output (a long
+    benchmark would fill the pipe), `log` writes it to that file instead, to be read while it runs."""
     port = free_port()
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False"}
     command = [
@@ -76,9 +83,14 @@ def running_app(
         str(corpus),
         "--index-dir",
         str(index_dir),
+        *args,
     ]
-    output = subprocess.DEVNULL if quiet else subprocess.PIPE
+    output: Any = subprocess.DEVNULL if quiet else subprocess.PIPE
+    if log is not None:
+        output = log.open("w")  # the app keeps its own copy of the descriptor
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT, text=True)
+    if log is not None:
+        output.close()
     app = RunningApp(f"http://127.0.0.1:{port}/", process)
     deadline = time.time() + timeout
     try:

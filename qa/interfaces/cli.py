@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import errno
+import importlib
 import os
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -194,7 +197,28 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", help="address to listen on (default 127.0.0.1, env QA_HOST)")
     serve.add_argument("--port", type=_positive, help="port (default 7860, env QA_PORT)")
     serve.add_argument("--share", action="store_true", help="also open a public Gradio share link")
+    watch_help = "keep the index up to date as articles are added, changed or removed in the folder"
+    serve.add_argument("--watch", action="store_true", help=watch_help)
     paths(serve)
+    watch = commands.add_parser(
+        "watch",
+        help=watch_help,
+        description="Keep the index up to date with the article folder: one line per update on stderr, "
+        "until Ctrl-C. A file is read once it has stopped changing.",
+    )
+    paths(watch)
+    mcp = commands.add_parser(
+        "mcp",
+        help="serve the articles to an AI assistant (Model Context Protocol)",
+        description="An MCP server over stdio (or --http): tools ask, list_articles, read_article "
+        "(and add_url with --allow-add); every article is a resource qa://articles/NAME.",
+    )
+    mcp.add_argument("--allow-add", action="store_true", help="offer add_url, which writes to the folder")
+    mcp.add_argument("--watch", action="store_true", help=watch_help)
+    mcp.add_argument("--http", action="store_true", help="streamable HTTP on http://HOST:PORT/mcp instead")
+    mcp.add_argument("--host", help="with --http: address to listen on (default 127.0.0.1)")
+    mcp.add_argument("--port", type=_positive, default=8000, help="with --http: port (default 8000)")
+    paths(mcp)
     return parser
 
 
@@ -219,13 +243,47 @@ def _check_listen(host: str, port: int) -> None:
 
 def _serve(args: argparse.Namespace) -> int:
     from qa.answer.engine import QA
+    from qa.interfaces.live import LiveEngine
     from qa.interfaces.ui import serve
+    from qa.interfaces.watch import keep_current
 
     settings = _settings(args)
     _check_listen(settings.host, settings.port)
-    engine = QA.open(settings, warn=_warn)
-    _warn(f"serving {len(engine.documents)} articles on http://{settings.host}:{settings.port}")
-    serve(engine, settings.host, settings.port, share=args.share)
+    live = LiveEngine(QA.open(settings, warn=_warn), warn=_warn)
+    _warn(f"serving {len(live.engine.documents)} articles on http://{settings.host}:{settings.port}")
+    with keep_current(live, _warn) if args.watch else contextlib.nullcontext():
+        serve(live, settings.host, settings.port, share=args.share)
+    return 0
+
+
+def _mcp(args: argparse.Namespace) -> int:
+    from qa.index.warmup import warm_up
+
+    settings = _settings(args)
+    if args.http:
+        _check_listen(settings.host, settings.port)
+    # The SDK's imports (~0.9 s, mostly its pydantic models) run beside the loading of the index.
+    threading.Thread(target=importlib.import_module, args=("mcp.server.mcpserver",), daemon=True).start()
+    warmup = warm_up(settings.index_dir, settings.max_tokens, settings.threads)
+    from qa.answer.engine import QA
+    from qa.interfaces.live import LiveEngine
+    from qa.interfaces.mcp_server import run
+    from qa.interfaces.watch import keep_current
+
+    live = LiveEngine(QA.open(settings, warn=_warn, warmup=warmup), warn=_warn)
+    where = f"http://{settings.host}:{settings.port}/mcp" if args.http else "stdio"
+    _warn(f"MCP server on {where}: {len(live.engine.documents)} articles")
+    with keep_current(live, _warn) if args.watch else contextlib.nullcontext():
+        run(live, args.allow_add, http=args.http, host=settings.host, port=settings.port)
+    return 0
+
+
+def _watch(args: argparse.Namespace) -> int:
+    from qa.interfaces.watch import update_line, watch_corpus
+
+    settings = _settings(args)
+    _warn(f"watching {settings.corpus} (Ctrl-C stops)")
+    watch_corpus(settings, lambda manifest, changes: _warn(update_line(manifest, changes)), _warn)
     return 0
 
 
@@ -311,7 +369,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     onnxruntime is imported: idle OpenMP workers then sleep between questions instead of spinning."""
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     args = _parser().parse_args(argv)
-    handler = {"ask": _ask, "index": _index, "add": _add, "eval": _eval, "serve": _serve}[args.command]
+    handlers = dict(ask=_ask, index=_index, add=_add, eval=_eval, serve=_serve, mcp=_mcp, watch=_watch)
+    handler = handlers[args.command]
     try:
         return handler(args)
     except QAError as exc:

@@ -10,6 +10,7 @@ from typing import Any
 
 from qa.answer.engine import QA
 from qa.errors import QAError
+from qa.interfaces.live import LiveEngine
 from qa.interfaces.render import outlet_and_date
 from qa.interfaces.web import CSS, HEAD, answer_html, article_html, escape
 from qa.models import Document
@@ -29,19 +30,20 @@ def corpus_examples(documents: Sequence[Document], limit: int = 3) -> list[str]:
     return [h for h in dict.fromkeys(headlines) if len(h) <= 120][:limit]
 
 
-def build_app(engine: QA, local_only: bool = True) -> Any:
-    """The Blocks app for one loaded index. Nothing is global: the engine is passed in. When the app
-    is served beyond this machine (`local_only` False), adding a page refuses private addresses."""
+def build_app(engine: QA | LiveEngine, local_only: bool = True) -> Any:
+    """The Blocks app for one index. Nothing is global: the engine is passed in, and answers come from
+    the index now published (an article added here, or by a watcher, is answered from at once). When
+    the app is served beyond this machine (`local_only` False), adding a page refuses private addresses."""
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     import gradio as gr
 
-    # The one engine of this app; `add_page` replaces it with one that holds the added article.
-    loaded = _Loaded(engine, public_only=not local_only)
+    live = engine if isinstance(engine, LiveEngine) else LiveEngine(engine)
+    adding = _Adding(live, public_only=not local_only)
 
     def ask(question: str, history: list[str]) -> dict:
         """Answer a question, given the chat's earlier questions (oldest first): `qa ask --json`'s object."""
         try:
-            answer = loaded.engine.ask(question, history)
+            answer = live.engine.ask(question, history)
         except QAError as exc:
             # One log line per refused call; the client gets the message, not a traceback.
             print(f"qa: api /ask refused: {exc}", file=sys.stderr, flush=True)
@@ -56,7 +58,7 @@ def build_app(engine: QA, local_only: bool = True) -> Any:
             return "", chat, chat, asked, gr.skip()
         chat.append({"role": "user", "content": escape(question)})
         try:
-            answer = loaded.engine.ask(question, asked)
+            answer = live.engine.ask(question, asked)
             reply = answer_html(answer, turn=len(asked) + 1)
             asked = [*asked, question]
         except QAError as exc:
@@ -68,7 +70,7 @@ def build_app(engine: QA, local_only: bool = True) -> Any:
         """The article a card cites, with the cited span marked: fetched only when asked for."""
         try:
             wanted = json.loads(request)
-            doc = loaded.documents[str(wanted["doc"])]
+            doc = live.current().documents[str(wanted["doc"])]
             return article_html(doc, int(wanted["start"]), int(wanted["end"]))
         except (ValueError, KeyError, TypeError):
             return "<p class='qa-refusal'>That article is not in this index.</p>"
@@ -77,11 +79,11 @@ def build_app(engine: QA, local_only: bool = True) -> Any:
         """Fetch a page by its address, save it, update the index and answer from it at once."""
         if not address or not address.strip():
             return address, ""
-        message, keep = loaded.add(address.strip())
+        message, keep = adding.add(address.strip())
         return (address if keep else ""), message
 
-    documents = loaded.documents
-    examples = corpus_examples(engine.documents)
+    documents = live.engine.documents
+    examples = corpus_examples(documents)
     with gr.Blocks(title="qa — cited answers from the articles", analytics_enabled=False) as app:
         gr.Markdown(
             f"### Ask the articles\nAnswers are passages quoted from the {len(documents)} articles, "
@@ -142,35 +144,36 @@ def build_app(engine: QA, local_only: bool = True) -> Any:
 _LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
-class _Loaded:
-    """The engine a running app answers with, replaced when an article is added."""
+class _Adding:
+    """The UI's Add box: fetch a page into the folder, update the index, answer from it at once."""
 
-    def __init__(self, engine: QA, public_only: bool) -> None:
-        self.engine = engine
+    def __init__(self, live: LiveEngine, public_only: bool) -> None:
+        self.live = live
         self.public_only = public_only
-        self.documents = {d.name: d for d in engine.documents}
 
     def add(self, address: str) -> tuple[str, bool]:
         """A status line for the page (escaped HTML), and whether the address should stay in the box."""
         from qa.index.build import add_articles
 
-        settings = self.engine.settings
         try:
             added = add_articles(
-                settings, [address], warn=lambda message: None, progress=False, public_only=self.public_only
+                self.live.settings,
+                [address],
+                warn=lambda message: None,
+                progress=False,
+                public_only=self.public_only,
             )
         except QAError as exc:
             return f"<p class='qa-refusal'>{escape(str(exc))}</p>", True
         if added.failed:
             return f"<p class='qa-refusal'>{escape(added.failed[0])}</p>", True
         page = added.saved[0]
-        self.engine = QA.open(settings, warn=lambda message: None)
-        self.documents = {d.name: d for d in self.engine.documents}
+        articles = len(self.live.reload().documents)
         about = escape(outlet_and_date(page.article.outlet, page.article.date))
         return (
             f"<p class='qa-sub'>Added <b>{escape(page.article.title or page.url)}</b>"
             f"{f' ({about})' if about else ''} as {escape(page.path.name)}; "
-            f"{len(self.documents)} articles can now be asked about.</p>",
+            f"{articles} articles can now be asked about.</p>",
             False,
         )
 
@@ -183,7 +186,7 @@ def warn_if_exposed(host: str) -> None:
         )
 
 
-def serve(engine: QA, host: str, port: int, share: bool = False) -> None:
+def serve(engine: QA | LiveEngine, host: str, port: int, share: bool = False) -> None:
     """Start the UI and block until it is stopped."""
     import gradio as gr
 
