@@ -34,9 +34,16 @@ class Document(_Frozen):
 
     name: str = Field(description="file name relative to the corpus folder")
     title: str
-    date: str | None = None
+    date: str | None = Field(
+        default=None, description="YYYY-MM-DD: the date the article states, else the file's (date_from_file)"
+    )
+    date_from_file: bool = Field(
+        default=False, description="the date is when the file was made: the article states none"
+    )
     author: str | None = Field(default=None, description="from a byline or the page's metadata")
-    outlet: str | None = Field(default=None, description="the site, publisher or sender, from metadata")
+    outlet: str | None = Field(
+        default=None, description="the site, publisher or sender, from metadata or a byline"
+    )
     url: str | None = Field(default=None, description="the page's address (http or https only)")
     text: str = Field(description="the cleaned text: only deletions from the raw file")
     segments: tuple[Segment, ...]
@@ -113,6 +120,7 @@ class Passage(_Frozen):
     )
     score: float = Field(description="relevance in [0, 1]; higher is better")
     date: str | None = None
+    date_from_file: bool = Field(default=False, description="as Document.date_from_file")
     author: str | None = None
     outlet: str | None = None
     url: str | None = Field(default=None, description="the article's web address, when known")

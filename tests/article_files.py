@@ -7,6 +7,7 @@ answered from that file.
 from __future__ import annotations
 
 import zipfile
+from datetime import datetime
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -198,3 +199,88 @@ def write_unreadable(folder: Path) -> list[Path]:
     write_truncated_docx(made[2])
     write_xlsx(made[3])
     return made
+
+
+def write_story(
+    path: Path, headline: str, lines: list[str], made: datetime | None = None, meta_date: str | None = None
+) -> None:
+    """One story in the format its suffix names: the headline, then `lines` as paragraphs. The file
+    states nothing else about itself, save the headline as its title, `made` as the date a PDF or
+    Word file was created, and `meta_date` as an HTML page's published time."""
+    suffix = path.suffix
+    if suffix in (".txt", ".md"):
+        head = f"# {headline}" if suffix == ".md" else headline
+        path.write_text("\n\n".join([head, *lines]) + "\n", encoding="utf-8")
+    elif suffix == ".html":
+        meta = f'<meta property="article:published_time" content="{meta_date}">' if meta_date else ""
+        body = "".join(f"<p>{line}</p>" for line in lines)
+        path.write_text(
+            f"<html><head><title>{headline}</title>{meta}</head>"
+            f"<body><article><h1>{headline}</h1>{body}</article></body></html>",
+            encoding="utf-8",
+        )
+    elif suffix == ".pdf":
+        _write_story_pdf(path, headline, lines, made)
+    elif suffix == ".docx":
+        import docx
+
+        document = docx.Document()
+        document.add_heading(headline, level=1)
+        for line in lines:
+            document.add_paragraph(line)
+        document.core_properties.title = headline
+        if made is not None:
+            document.core_properties.created = made
+        document.save(str(path))
+    elif suffix == ".eml":
+        message = EmailMessage()
+        message["Subject"] = headline
+        message.set_content("\n\n".join(lines) + "\n")
+        path.write_bytes(bytes(message))
+    elif suffix == ".epub":
+        _write_story_epub(path, headline, lines)
+    else:
+        raise ValueError(suffix)
+
+
+def _write_story_pdf(path: Path, headline: str, lines: list[str], made: datetime | None) -> None:
+    from reportlab.lib.styles import getSampleStyleSheet
+    from reportlab.pdfgen.canvas import Canvas
+    from reportlab.platypus import Paragraph, SimpleDocTemplate
+
+    class MadeOn(Canvas):
+        """reportlab stamps the file with the time it is written: here, with `made`."""
+
+        def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003 (reportlab's signature)
+            super().__init__(*args, **kwargs)
+            if made is not None:
+                self.setDateFormatter(lambda *_: made.strftime("D:%Y%m%d%H%M%S+00'00'"))
+
+    styles = getSampleStyleSheet()
+    story = [Paragraph(headline, styles["Title"]), *(Paragraph(line, styles["BodyText"]) for line in lines)]
+    SimpleDocTemplate(str(path), title=headline, invariant=True).build(story, canvasmaker=MadeOn)
+
+
+def _write_story_epub(path: Path, headline: str, lines: list[str]) -> None:
+    with zipfile.ZipFile(path, "w") as book:
+        book.writestr(zipfile.ZipInfo("mimetype"), "application/epub+zip")
+        book.writestr(
+            "META-INF/container.xml",
+            '<?xml version="1.0"?><container version="1.0" '
+            'xmlns="urn:oasis:names:tc:opendocument:xmlns:container"><rootfiles>'
+            '<rootfile full-path="OEBPS/content.opf" media-type="application/oebps-package+xml"/>'
+            "</rootfiles></container>",
+        )
+        body = "".join(f"<p>{line}</p>" for line in lines)
+        book.writestr(
+            "OEBPS/story.xhtml",
+            '<?xml version="1.0" encoding="utf-8"?><html xmlns="http://www.w3.org/1999/xhtml">'
+            f"<head><title>{headline}</title></head><body><h1>{headline}</h1>{body}</body></html>",
+        )
+        book.writestr(
+            "OEBPS/content.opf",
+            '<?xml version="1.0"?><package xmlns="http://www.idpf.org/2007/opf" version="3.0">'
+            f'<metadata xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:title>{headline}</dc:title>'
+            '</metadata><manifest><item id="s" href="story.xhtml" media-type="application/xhtml+xml"/>'
+            '</manifest><spine><itemref idref="s"/></spine></package>',
+        )

@@ -52,7 +52,7 @@ def test_duplicate_title_line_is_removed_and_becomes_the_title():
 
 def test_date_line_gives_the_date_and_is_removed():
     cleaned = clean(QUIVER)
-    assert cleaned.date == "02 July 2026"
+    assert cleaned.date == "2026-07-02"
     assert "min read" not in cleaned.text
 
 
@@ -62,7 +62,7 @@ def test_a_timeline_paragraph_that_opens_with_a_date_is_kept():
     assert "police stop a car at the Nanterre junction" in cleaned.text
     stamped = clean("Council news\n\n14 March 2025 · Local politics\n\nThe council met on Tuesday.\n")
     assert "Local politics" not in stamped.text and "The council met on Tuesday." in stamped.text
-    assert stamped.date == "14 March 2025"
+    assert stamped.date == "2025-03-14"
 
 
 def test_blank_line_runs_collapse_to_one_paragraph_break():
@@ -216,7 +216,7 @@ def test_a_list_the_text_introduces_joins_its_paragraph_a_box_of_links_does_not(
 
 def test_an_updated_stamp_in_a_byline_gives_the_date_one_in_the_story_does_not():
     head = "# Heat closures explained\n\n*By the Family Desk. Updated 12 June 2025.*\n\nSchools shut.\n"
-    assert clean(head, markdown=True).date == "12 June 2025"
+    assert clean(head, markdown=True).date == "2025-06-12"
     story = "Heat closures explained\n\n" + "Schools shut on Thursday.\n\n" * 12
     story += "The guidance, updated 3 May 2024, was ignored.\n"
     assert clean(story).date is None

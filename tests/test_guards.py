@@ -141,7 +141,7 @@ def test_row10_markdown_date_in_emphasis_is_found_and_removed(tmp_path):
         "# Council backs the Eastbank tram line\n\n*Published 14 March 2025*\n\n"
         "The city council approved the tram line on Tuesday after a long debate about its cost.\n",
     )
-    assert doc.date == "14 March 2025"
+    assert doc.date == "2025-03-14"
     assert "Published" not in doc.text
 
 

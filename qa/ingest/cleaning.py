@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date as Day
 
 from qa.models import Paragraph, Segment
 from qa.text import MONTH_ABBREVIATIONS, MONTHS, content_words, sentence_spans, words
@@ -26,6 +27,7 @@ _DATE = re.compile(
     rf"\b(\d{{1,2}}\s+(?:{_MONTHS})\.?\s+\d{{4}}|(?:{_MONTHS})\.?\s+\d{{1,2}},?\s+\d{{4}}|\d{{4}}-\d{{2}}-\d{{2}})\b",
     re.IGNORECASE,
 )
+_MONTH_NUMBERS = {month[:3]: n for n, month in enumerate(MONTHS.split("|"), start=1)}  # "sep" -> 9
 _STAMP_WORDS = r"(?:published|updated|posted)(?: on)?:?\s*"
 # A date line is a stamp ("12 June 2025 · 5 min read"), not prose: "27 June 2023, shortly after 8 am,
 # police stopped the car ..." opens a paragraph of a timeline and stays.
@@ -33,9 +35,20 @@ _DATELINE_WORDS = 10
 _DATELINE = re.compile(rf"^\s*({_STAMP_WORDS})?{_DATE.pattern}\s*([·|•,-].*)?$", re.IGNORECASE)
 # "By the Family Desk. Updated 12 June 2025.": a stamp inside a line that stays (a byline with more).
 _STAMP = re.compile(rf"\b{_STAMP_WORDS}(?P<date>{_DATE.pattern})", re.IGNORECASE)
+_WEEKDAY = r"(?:mon|tues|wednes|thurs|fri|satur|sun)day,?\s+"
+_STAMPED_DATE = re.compile(rf"(?:{_STAMP_WORDS})?(?:{_WEEKDAY})?(?P<date>{_DATE.pattern})", re.IGNORECASE)
 _STAMP_LINES = 12  # such a stamp counts near the top of the file, not in the story's own sentences
+_NAME = r"[A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){0,3}"
 # "By Colm Reddan", "By Jane Roe, Health Correspondent": a byline line names the author.
-_BYLINE = re.compile(r"^[Bb]y\s+([A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){0,3})\s*(?:[,|·—–-].*)?$")
+_BYLINE = re.compile(rf"^[Bb]y\s+({_NAME})\s*(?:[,|·—–-].*)?$")
+# A byline's parts, in any order: "Riverside Gazette — Feb 26, 2027 — by Jane Doe". A hyphen
+# separates only with spaces around it ("Smith-Jones" is one name, 2027-02-26 one date).
+_BYLINE_SEPARATOR = re.compile(r"\s*[|·•—–]\s*|\s+-\s+")
+_BY = re.compile(rf"[Bb]y\s+({_NAME})")
+_OUTLET = re.compile(r"[A-Z][\w.'’&-]*(?:\s+(?:[A-Z][\w.'’&-]*|of|and|&)){0,4}")
+# What the author is ("Health Correspondent"), not whom they write for.
+_ROLE = re.compile(r"\b(correspondent|editor|reporter|writer|columnist|contributor|staff|desk)\b", re.I)
+_BYLINE_WORDS = 16
 # The tail of an HTML link whose opening was lost: `some-page-slug/">`.
 _HTML_FRAGMENT = re.compile(r"(?<![^\s(])[\w\-./:%?=&#~+]*[/-][\w\-./:%?=&#~+]*[\"']\s*/?>")
 _LINK_BAIT = re.compile(
@@ -54,7 +67,8 @@ _MD_EMPHASIS = re.compile(r"(\*\*|__|\*|`)(?=\S)|(?<=\S)(\*\*|__|\*|`)")
 
 @dataclass(frozen=True)
 class Cleaned:
-    """What cleaning yields: the text, its map to the file, its blocks, and what it found."""
+    """What cleaning yields: the text, its map to the file, its blocks, and what its dateline or
+    byline states (the date as YYYY-MM-DD, as metadata dates are)."""
 
     text: str
     segments: tuple[Segment, ...]
@@ -62,6 +76,55 @@ class Cleaned:
     title: str
     date: str | None
     author: str | None = None
+    outlet: str | None = None
+
+
+@dataclass(frozen=True)
+class _Byline:
+    """Who wrote an article, for whom and when, as its byline line states them."""
+
+    author: str | None
+    outlet: str | None
+    date: str | None
+
+
+def iso_date(stated: str) -> str | None:
+    """A date as `_DATE` finds it ("Feb. 26, 2027", "26 February 2027") as YYYY-MM-DD; None when
+    there is no such day."""
+    month = re.search(r"[A-Za-z]+", stated)
+    try:
+        if month is None:
+            return Day.fromisoformat(stated).isoformat()
+        day, year = sorted(int(n) for n in re.findall(r"\d+", stated))
+        return Day(year, _MONTH_NUMBERS[month.group(0)[:3].lower()], day).isoformat()
+    except (ValueError, KeyError):
+        return None
+
+
+def _read_byline(line: str) -> _Byline | None:
+    """The byline a line is, or None: "By Jane Doe, Riverside Gazette — March 3, 2027", "Riverside
+    Gazette | Thursday 26 Feb 2027 | by Jane Doe": a line that names its author, and whose every
+    part is the author, a date, an outlet or the author's role."""
+    if len(line.split()) > _BYLINE_WORDS:
+        return None
+    author = outlet = date = None
+    parsed = not line.endswith(".")
+    for part in _BYLINE_SEPARATOR.split(line):
+        if stamp := _STAMPED_DATE.search(part):
+            date = date or iso_date(stamp.group("date"))
+            part = part[: stamp.start()] + part[stamp.end() :]
+        role = False
+        for piece in filter(None, (p.strip(" *_") for p in part.split(","))):
+            if by := _BY.fullmatch(piece):
+                author = author or by.group(1)
+            elif _ROLE.search(piece):
+                role = True
+            elif _OUTLET.fullmatch(piece):
+                if not role:  # after a role a name is the author's desk: "Editor, Quality & Compliance"
+                    outlet = outlet or piece
+            else:
+                parsed = False
+    return _Byline(author, outlet, date) if parsed and author else None
 
 
 def _lines(raw: str) -> list[tuple[int, int]]:
@@ -126,6 +189,7 @@ def clean(raw: str, markdown: bool = False) -> Cleaned:
     seen: set[str] = set()
     date: str | None = None
     author: str | None = None
+    outlet: str | None = None
     # A Markdown level-1 heading is the headline by definition.
     h1 = next((i for i, (s, e) in enumerate(lines) if markdown and _MD_H1.match(raw[s:e])), None)
     for i, (s, e) in enumerate(lines):
@@ -133,18 +197,21 @@ def clean(raw: str, markdown: bool = False) -> Cleaned:
         bare = line.strip("*_ ") if markdown else line  # "*Published 14 March 2025*"
         short = len(bare.split()) <= _DATELINE_WORDS
         dateline = (short and _DATELINE.match(bare)) or (len(line.split()) <= 10 and _READ_TIME.search(line))
-        byline = _BYLINE.match(bare) if len(bare.split()) <= 8 and not bare.endswith(".") else None
+        # A short "By Name" line is deleted; a longer byline stays, as a heading, as it always has:
+        # the ranker's "lead" feature was fitted on paragraphs numbered with it.
+        short_byline = _BYLINE.match(bare) if len(bare.split()) <= 8 and not bare.endswith(".") else None
+        byline = _read_byline(bare) or (_Byline(short_byline.group(1), None, None) if short_byline else None)
+        if byline and author is None:
+            author, outlet, date = byline.author, byline.outlet, date or byline.date
         duplicate = line.lower() in seen and len(line) > 0
-        if i in nav or dateline or byline or duplicate:
+        if i in nav or dateline or short_byline or duplicate:
             if dateline and date is None and (found := _DATE.search(bare)):
-                date = found.group(0)
-            if byline and author is None:
-                author = byline.group(1)
+                date = iso_date(found.group(0))
             keep[s:e] = bytes(e - s)
             continue
         seen.add(line.lower())
         if date is None and i < _STAMP_LINES and len(bare.split()) <= 30 and (stamp := _STAMP.search(bare)):
-            date = stamp.group("date")
+            date = iso_date(stamp.group("date"))
         _delete_inline(raw, s, e, keep, markdown)
     # Trim spaces at line edges and collapse blank-line runs: paragraphs end up one line break apart.
     out_chars: list[str] = []
@@ -179,7 +246,7 @@ def clean(raw: str, markdown: bool = False) -> Cleaned:
     # (a menu, a headline above its dateline), kept as they are.
     paragraphs = _paragraphs(text, soft_breaks if len(soft_breaks) >= 3 else set())
     title = headline or _title(text, paragraphs)
-    return Cleaned(text, tuple(segments), paragraphs, title, date, author)
+    return Cleaned(text, tuple(segments), paragraphs, title, date, author, outlet)
 
 
 def _append(out: list[str], segments: list[Segment], char: str, raw_at: int) -> None:

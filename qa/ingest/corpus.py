@@ -12,8 +12,8 @@ from pathlib import Path
 
 from qa.checksums import sha256_bytes, sha256_file, sha256_of_modules
 from qa.errors import CorpusError
-from qa.ingest.cleaning import clean, first_sentence
-from qa.ingest.formats import READABLE, SUFFIXES, extract
+from qa.ingest.cleaning import Cleaned, clean, first_sentence
+from qa.ingest.formats import READABLE, SUFFIXES, Extracted, extract
 from qa.models import Document, IndexedFile, Segment
 from qa.progress import Warn
 
@@ -177,6 +177,7 @@ def read_document(f: CorpusFile, known: KnownDocuments | None = None) -> tuple[D
     cleaned = clean(page.text, markdown=page.markdown)
     if not cleaned.text.strip():
         raise CorpusError(f"{f.name}: no text after cleaning")
+    date, date_from_file = article_date(page, cleaned)
     doc = Document(
         name=f.name,
         title=page.title
@@ -184,9 +185,10 @@ def read_document(f: CorpusFile, known: KnownDocuments | None = None) -> tuple[D
         or readable_name(f.name)
         or first_sentence(cleaned.text, cleaned.paragraphs)
         or f.name,
-        date=page.date or cleaned.date,
-        author=page.author or cleaned.author,
-        outlet=page.outlet,
+        date=date,
+        date_from_file=date_from_file,
+        author=page.author or cleaned.author or page.file_author,
+        outlet=page.outlet or cleaned.outlet,
         url=page.url,
         text=cleaned.text,
         segments=cleaned.segments,
@@ -195,6 +197,15 @@ def read_document(f: CorpusFile, known: KnownDocuments | None = None) -> tuple[D
         sha256=sha,
     )
     return doc, entry
+
+
+def article_date(page: Extracted, cleaned: Cleaned) -> tuple[str | None, bool]:
+    """The article's date, and whether it is the file's own: the one its metadata states, else the
+    one a dateline or byline in its text states, else (a last resort) when the file was made."""
+    stated = page.date or cleaned.date
+    if stated or page.file_date is None:
+        return stated, False
+    return page.file_date, True
 
 
 def _clean_offsets(

@@ -25,13 +25,20 @@ SAVED_FROM = re.compile(r"<!--\s*qa: saved from (?P<url>https?://\S+) at (?P<at>
 
 @dataclass(frozen=True)
 class Extracted:
-    """The text of an article file, and what its metadata states (None where it says nothing)."""
+    """The text of an article file, and what its metadata states (None where it says nothing).
+
+    `date` and `author` are the article's, as a page, e-mail or book states them. A PDF or Word file
+    states only when and by whom the file was made (a converter's run, a template's date, the
+    account that saved it): `file_date` and `file_author`, for use when the text states none.
+    """
 
     text: str
     markdown: bool = False
     title: str | None = None
     date: str | None = None
     author: str | None = None
+    file_date: str | None = None
+    file_author: str | None = None
     outlet: str | None = None
     url: str | None = None
     # Offsets into `text` where each page begins, page 1 first (PDF only).
@@ -110,8 +117,10 @@ def html_article(html: str, name: str) -> Extracted:
     text = trafilatura.extract(html, include_comments=False, include_tables=False, favor_precision=True)
     if not text or not text.strip():
         raise CorpusError(f"{name}: no article text found in the HTML")
-    # Not "extensive": it guesses a date from a copyright line ("(c) 2025" -> 2025-01-01).
-    meta = trafilatura.extract_metadata(html, extensive=False)
+    # Not "extensive": it guesses a date from a copyright line ("(c) 2025" -> 2025-01-01). No latest
+    # date: by default one later than today is dropped, and the date read would depend on the day.
+    dates = {"original_date": True, "extensive_search": False, "max_date": "9999-12-31"}
+    meta = trafilatura.extract_metadata(html, date_config=dates)
     headline = _one_line(meta.title) if meta is not None else None
     if headline and not text.startswith(headline):
         text = f"{headline}\n{text}"
@@ -267,8 +276,8 @@ def pdf_article(data: bytes, name: str) -> Extracted:
     return Extracted(
         text=text,
         title=_pdf_string(info.get("Title")),
-        date=_pdf_date(info.get("CreationDate")),
-        author=_pdf_string(info.get("Author")),
+        file_date=_pdf_date(info.get("CreationDate")),
+        file_author=_pdf_string(info.get("Author")),
         outlet=_pdf_string(info.get("Company")) or _pdf_string(info.get("Publisher")),
         page_starts=tuple(min(s, len(text)) for s in starts),
     )
@@ -298,8 +307,8 @@ def docx_article(data: bytes, name: str) -> Extracted:
     return Extracted(
         text=text,
         title=_one_line(props.title),
-        date=created,
-        author=_one_line(props.author),
+        file_date=created,
+        file_author=_one_line(props.author),
         url=_web_address(props.identifier),
     )
 

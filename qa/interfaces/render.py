@@ -37,10 +37,12 @@ def safe(text: str) -> str:
     return "".join(out)
 
 
-def outlet_and_date(outlet: str | None, date: str | None) -> str:
+def outlet_and_date(outlet: str | None, date: str | None, date_from_file: bool = False) -> str:
     """What is shown beside a title: who published it and when ("Valley Courier · 2025-05-09"), as
-    plain text for the caller to escape; empty when neither is known."""
-    return " · ".join(v for v in (outlet, date) if v)
+    plain text for the caller to escape; empty when neither is known. A date the article does not
+    state, only its file (a PDF's creation date), says so: "file date 2024-05-01"."""
+    when = f"file date {date}" if date and date_from_file else date
+    return " · ".join(v for v in (outlet, when) if v)
 
 
 def _shortened(title: str, width: int) -> str:
@@ -78,7 +80,7 @@ def _passage(rank: int, passage: Passage, color: bool, width: int, marked_answer
         body.replace("\x00", on).replace("\x01", off).replace("\x02", answer_on).replace("\x03", answer_off)
     )
     # Beside the title: who published it and when (the outlet is what "sources differ" is about).
-    about = safe(outlet_and_date(passage.outlet, passage.date))
+    about = safe(outlet_and_date(passage.outlet, passage.date, passage.date_from_file))
     about = f" · {about}" if about else ""
     title = _shortened(safe(passage.title), max(width - len(str(rank)) - 3 - len(about), 20))
     head = f"[{rank}] {title}{dim}{about}{reset}"

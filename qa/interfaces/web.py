@@ -88,7 +88,7 @@ def _address(url: str | None) -> str:
 
 
 def _card(passage: Passage, rank: int, turn: int, answered: bool) -> str:
-    about = escape(outlet_and_date(passage.outlet, passage.date))
+    about = escape(outlet_and_date(passage.outlet, passage.date, passage.date_from_file))
     about = f"<span class='qa-about'>{about}</span>" if about else ""
     page = f" · page {passage.page}" if passage.page is not None else ""
     author = f" · by {escape(passage.author)}" if passage.author else ""
@@ -151,7 +151,7 @@ def article_html(doc: Document, raw_start: int, raw_end: int) -> str:
     start = _clean_offset(doc, raw_start)
     last = _clean_offset(doc, raw_end - 1) if raw_end > raw_start else None
     end = last + 1 if last is not None else None
-    about = outlet_and_date(doc.outlet, doc.date)
+    about = outlet_and_date(doc.outlet, doc.date, doc.date_from_file)
     parts = [
         f"<div class='qa-article-body'><div class='qa-article-head'>"
         f"<div class='qa-article-title'>{escape(doc.title)}</div><span>{escape(doc.name)}</span>"

@@ -131,6 +131,7 @@ def make_passage(table: SentenceTable, window: Window, highlight_id: int, score:
         highlight_start=h_start - start,
         score=round(score, 4),
         date=doc.date,
+        date_from_file=doc.date_from_file,
         author=doc.author,
         outlet=doc.outlet,
         url=doc.url,
