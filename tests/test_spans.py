@@ -16,6 +16,11 @@ from qa.answer.spans import asked, find_answer
         ("How long will the repairs take?", "duration"),
         ("How many people came to the meeting?", "count"),
         ("How big is the deficit?", "amount"),
+        ("How deadly is the virus?", "amount"),
+        ("How close to the border did they get?", "amount"),
+        ("What's the total the council could owe?", "amount"),
+        ("What is the closure costing firms?", "amount"),
+        ("How quickly after the crash was he freed?", "duration"),
         ("What was the vote on the budget?", "value"),
         ("Which museum holds the specimen?", "value"),
         ("kessel bridge repair cost", "value"),
@@ -188,3 +193,12 @@ def test_a_description_is_the_office_beside_the_name():
     assert _describe("Who is Oya Demirel?", engineer) == "a mining engineer"
     body = "Abdullahi Garba is director-general of the National Commission for Museums and Monuments."
     assert _describe("Who is Abdullahi Garba?", body).endswith("Museums and Monuments")
+
+
+def test_a_figure_the_tagger_missed_is_still_an_answer():
+    copied = "The attackers copied out some 600GB of files, including personal data."
+    assert _span("How much data was copied?", copied, []) == "some 600GB"
+    slowed = "The drug slowed decline by about a quarter over 18 months."
+    assert _span(
+        "How much does the drug slow decline?", slowed, _entities(slowed, ("18 months", "DATE"))
+    ) == ("about a quarter")

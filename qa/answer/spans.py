@@ -43,16 +43,20 @@ LABELS: dict[str, dict[str, float]] = {
 
 _QUESTION_KINDS: list[tuple[re.Pattern[str], Kind]] = [
     (
-        re.compile(r"\bhow long\b(?! ago)|\bfor how many (?:days|weeks|months|years|hours)\b", re.I),
+        re.compile(
+            r"\bhow (?:long|quickly|soon)\b(?! ago)|\bfor how many (?:days|weeks|months|years|hours)\b", re.I
+        ),
         "duration",
     ),
     (re.compile(r"\bhow many\b", re.I), "count"),
     (
+        # a measure: "how close", "how well does it protect" (a rate), "how deadly" (a share)
         re.compile(
-            r"\bhow (?:much|big|large|far|high|low|tall|heavy|deep|old|fast|hot|cold|warm|often)\b|"
-            r"\bwhat did\b.*\bcost\b|\bworth\b|"
-            r"\bwhat (?:percentage|percent|share|proportion|rate|amount|sum|price|cost|size|figure|total|"
-            r"fee|fine)\b",
+            r"\bhow (?:much|big|large|far|high|low|tall|heavy|deep|old|fast|hot|cold|warm|often|close|near|"
+            r"well|badly|deadly|effective|likely|common|severe|strong)\b|"
+            r"\bwhat\b.*\bcost(?:s|ing)?\b|\bworth\b|\bprice tag\b|"
+            r"\bwhat(?:['’]s|\s+(?:is|was|are|were))?\s+(?:the\s+)?(?:percentage|percent|share|proportion|rate|"
+            r"amount|sum|price|cost|size|figure|total|fee|fine|bill|salary|budget)\b",
             re.I,
         ),
         "amount",
@@ -217,6 +221,8 @@ def find_answer(question: Asked, sentence: str, entities: Sequence[tuple[int, in
     asked_text = normalize(question.question)
     anchors = _anchors(question.content, sentence)
     ordered = sorted(entities)
+    if question.kind in ("amount", "count", "duration", "value"):
+        ordered = sorted([*ordered, *_untagged_numbers(sentence, ordered)])
     best: tuple[float, Span] | None = None
     for position, (start, end, label) in enumerate(ordered):
         prior = priors.get(label)
@@ -302,6 +308,23 @@ def _whole(question: Asked, sentence: str, span: Span, entities: Sequence[tuple[
     if (start, end) == (span.start, span.end):
         return span
     return Span(start, end, sentence[start:end], span.label)
+
+
+# A figure the tagger did not mark: "600GB", "a quarter", "three in four"
+_FIGURE = re.compile(
+    r"(?<![\w.,])\d[\d,]*(?:\.\d+)?(?:[a-zA-Z]{1,3}\b)?|\b(?:a|one)\s+(?:half|third|quarter|fifth|tenth)\b|"
+    r"\b(?:one|two|three|four|five|six|seven|eight|nine)\s+in\s+(?:two|three|four|five|six|seven|eight|nine|ten)\b",
+    re.I,
+)
+
+
+def _untagged_numbers(sentence: str, entities: Sequence[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """Figures outside every tagged span, as cardinals (the tagger misses some units and fractions)."""
+    return [
+        (m.start(), m.end(), "CARDINAL")
+        for m in _FIGURE.finditer(sentence)
+        if not any(start < m.end() and m.start() < end for start, end, _ in entities)
+    ]
 
 
 # How far (in characters) a `value` may stand from the noun the question asks about: within the
