@@ -12,8 +12,8 @@ from tests.conftest import SEEDS, dev_questions_path
 def test_dev_questions_meet_the_quality_bar(engine):
     report = evaluate(read_questions(dev_questions_path()), engine.ask)
     m = report.overall
-    # The shipped models were fitted on these questions among others: held-out figures are in the
-    # README (scripts/fit_models.py); this guards against a broken pipeline.
+    # The shipped models were fitted on these questions among others: held-out figures are in
+    # docs/quality.md (scripts/fit_models.py); this guards against a broken pipeline.
     assert m.hit_at_1 >= 0.85, report.results
     assert m.hit_at_3 == 1.0
     assert m.refused_answerable == 0.0

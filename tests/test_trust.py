@@ -25,7 +25,7 @@ def test_passages_come_from_several_articles(engine):
 
 def test_an_on_topic_question_judged_unanswered_shows_related_passages_marked(engine):
     # Held out, the fitted decision refuses few of the on-topic questions the articles leave open
-    # (README, weak spots), so the decision is forced here: what a reader gets when it says no.
+    # (docs/quality.md, weak spots), so the decision is forced here: what a reader gets when it says no.
     strict = engine.with_models(engine.models.model_copy(update={"answerable_threshold": 1.0}))
     answer = strict.ask("What is Anthropic's current stock price?")
     assert answer.answered is False
