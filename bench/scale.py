@@ -24,9 +24,9 @@ import numpy as np
 from common import ROOT, median, percentile, table
 
 from qa import QA, Settings
-from qa.index.build import vector_index
 from qa.index.embedding import SentenceTransformerEncoder, default_model_path
 from qa.index.lexical import LexicalIndex
+from qa.index.vectors import vector_index
 
 
 def rss_mb() -> float:

@@ -18,13 +18,14 @@ if _typing.TYPE_CHECKING:
     from qa.answer.engine import QA
     from qa.config import Settings
     from qa.errors import CorpusError, IndexFileError, IndexLockedError, ModelError, QAError, UsageError
-    from qa.index.build import Changes, build_index
+    from qa.index.build import build_index
+    from qa.index.planning import Changes
     from qa.models import Answer, Conflict, ConflictValue, Document, Passage
 
 _HOMES = {
     "QA": "qa.answer.engine",
     "Settings": "qa.config",
-    "Changes": "qa.index.build",
+    "Changes": "qa.index.planning",
     "build_index": "qa.index.build",
     **dict.fromkeys(
         ("CorpusError", "IndexFileError", "IndexLockedError", "ModelError", "QAError", "UsageError"),

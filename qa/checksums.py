@@ -1,7 +1,8 @@
-"""Checksums as qa uses them, hex-encoded: sha256 for articles, the encoder and code; xxh3 (prefixed
-"xxh3:") for the index's own data files, which a cold start verifies every time: xxh3 reads at
-memory speed (~10 GB/s here against sha256's 1.2), the difference between 0.05 s and 0.5 s for the
-600 MB of a 10,000-article index. Both detect damage; neither is a signature."""
+"""Checksums as qa uses them, hex-encoded: sha256 for articles, the encoder and code; xxh3 for data.
+
+xxh3 (prefixed "xxh3:") is for the index's own data files, which a cold start verifies every time:
+it reads at memory speed (~10 GB/s here against sha256's 1.2), the difference between 0.05 s and
+0.5 s for the 600 MB of a 10,000-article index. Both detect damage; neither is a signature."""
 
 from __future__ import annotations
 

@@ -20,8 +20,9 @@ from qa.index.adaptation import (
     read_adaptation,
     write_adaptation,
 )
-from qa.index.build import adaptation_path, settings_fingerprint, stale_reason
 from qa.index.embedding import SentenceTransformerEncoder, default_model_path
+from qa.index.encoder_source import adaptation_path, settings_fingerprint
+from qa.index.planning import stale_reason
 from qa.quality.evaluate import read_questions
 from qa.quality.fitting import adaptation_pairs
 from qa.text import normalize

@@ -10,7 +10,7 @@ import pytest
 
 from qa import QA, Settings
 from qa.errors import ModelError
-from qa.index.build import open_index
+from qa.index.opening import open_index
 from qa.retrieval.background import Background, load_background
 from qa.retrieval.features import QUESTION_FEATURES
 from qa.retrieval.ranking import load_models

@@ -24,9 +24,9 @@ import pytest
 
 from qa.config import Settings
 from qa.errors import CorpusError
-from qa.index.build import adaptation_path, model_path, settings_fingerprint
 from qa.index.cluster import ClusterError, cluster_work
 from qa.index.embedding import OnnxEncoder, TokenCounter, cached_export, load_tokenizer
+from qa.index.encoder_source import adaptation_path, model_path, settings_fingerprint
 from qa.index.entities import tag
 from qa.ingest.chunking import embedding_texts, split_sentences
 from qa.ingest.corpus import CorpusFile, list_corpus, read_corpus, read_document

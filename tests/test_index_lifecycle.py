@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from qa import QA, IndexFileError, Settings
-from qa.index import store
+from qa.index import store, writing
 from tests.conftest import SEEDS
 
 
@@ -99,8 +99,8 @@ def test_an_update_links_the_segments_it_keeps_and_hashes_only_what_it_writes(co
     first = store.current_build(settings.index_dir)
     inodes = {name: (first / name).stat().st_ino for name in store.SEGMENT_FILES}
     hashed: list[Path] = []
-    digest = store.data_file_digest
-    monkeypatch.setattr(store, "data_file_digest", lambda path: hashed.append(Path(path)) or digest(path))
+    digest = writing.data_file_digest
+    monkeypatch.setattr(writing, "data_file_digest", lambda path: hashed.append(Path(path)) or digest(path))
     (corpus / "zebra.txt").write_text("The zebra council of Ruritania approved the tram plan on Friday.")
     manifest, changes = build_index(settings, warn=lambda _: None, progress=False)
     second = store.current_build(settings.index_dir)
@@ -295,27 +295,28 @@ def test_an_update_cleans_only_new_files_unless_the_reading_code_changed(corpus,
 
 
 def test_two_builds_in_the_same_second_get_their_own_folders(tmp_path, monkeypatch):
-    monkeypatch.setattr(store.time, "strftime", lambda _: "20261123-120000")
-    first = store.new_build_dir(tmp_path)
+    monkeypatch.setattr(writing.time, "strftime", lambda _: "20261123-120000")
+    first = writing.new_build_dir(tmp_path)
     (tmp_path / "current").symlink_to(first.relative_to(tmp_path))  # the first is published
-    second = store.new_build_dir(tmp_path)
+    second = writing.new_build_dir(tmp_path)
     assert second != first and first.is_dir() and second.is_dir()
 
 
 def test_an_update_splits_only_new_articles_unless_the_splitting_code_changed(corpus, tmp_path, monkeypatch):
     from qa import build_index
     from qa.index import build as indexer
+    from qa.index import stages
 
     settings = Settings(corpus=corpus, index_dir=tmp_path / "index")
     build_index(settings, lambda _: None, progress=False)
     split: list[str] = []
-    real_split = indexer.split_sentences
+    real_split = stages.split_sentences
 
     def recording_split(docs, *args, **kwargs):
         split.extend(d.name for d in docs)
         return real_split(docs, *args, **kwargs)
 
-    monkeypatch.setattr(indexer, "split_sentences", recording_split)
+    monkeypatch.setattr(stages, "split_sentences", recording_split)
     (corpus / "zebra.txt").write_text("The zebra council of Ruritania approved the tram plan on Friday.")
     build_index(settings, lambda _: None, progress=False)
     assert split == ["zebra.txt"]
@@ -326,7 +327,7 @@ def test_an_update_splits_only_new_articles_unless_the_splitting_code_changed(co
 
 def test_the_index_an_update_hands_back_is_the_one_a_reader_loads(corpus, tmp_path):
     from qa import build_index
-    from qa.index.build import open_index
+    from qa.index.opening import open_index
 
     settings = Settings(corpus=corpus, index_dir=tmp_path / "index")
     build_index(settings, lambda _: None, progress=False)
@@ -343,14 +344,14 @@ def test_the_index_an_update_hands_back_is_the_one_a_reader_loads(corpus, tmp_pa
         assert mine_segment.vectors.ntotal == their_segment.vectors.ntotal
         assert mine_segment.lexical.vocabulary == their_segment.lexical.vocabulary
         assert (mine_segment.lexical.weights == their_segment.lexical.weights).all()
-    assert built.manifest.files == store.file_checksums(built.path)  # the reused encoder's sum holds
+    assert built.manifest.files == writing.file_checksums(built.path)  # the reused encoder's sum holds
 
 
 def test_a_segment_loaded_before_an_update_still_reads_its_word_counts(corpus, tmp_path):
     """The word counts are read when first needed (spelling): a segment kept by an update, or held
     by a running UI while an update publishes, still reads them after the old build's folder is gone."""
     from qa import build_index
-    from qa.index.build import open_index
+    from qa.index.opening import open_index
 
     settings = Settings(corpus=corpus, index_dir=tmp_path / "index")
     build_index(settings, lambda _: None, progress=False)
@@ -365,15 +366,16 @@ def test_a_segment_loaded_before_an_update_still_reads_its_word_counts(corpus, t
 def test_an_index_made_by_code_that_read_articles_differently_is_refreshed(corpus, tmp_path, monkeypatch):
     """After an upgrade that cleans or splits articles differently, the next question updates the index
     (titles, sentences), though no article changed."""
-    from qa.index import build as indexer
-    from qa.index.build import open_index, stale_reason
+    from qa.index import planning
+    from qa.index.opening import open_index
+    from qa.index.planning import stale_reason
 
     settings = Settings(corpus=corpus, index_dir=tmp_path / "index")
     manifest = open_index(settings, lambda _: None).manifest
     assert stale_reason(settings, manifest) is None
     for name in ("reader_fingerprint", "chunker_fingerprint"):
         with monkeypatch.context() as patch:
-            patch.setattr(indexer, name, lambda: "the code changed")
+            patch.setattr(planning, name, lambda: "the code changed")  # where staleness is judged
             assert (
                 stale_reason(settings, manifest) == "this version of qa reads or splits articles differently"
             )
@@ -391,7 +393,7 @@ def test_a_stale_index_that_cannot_be_updated_answers_as_it_is(corpus, tmp_path,
     def read_only(*args, **kwargs):  # as on a read-only path (tests run as root, who writes anywhere)
         raise PermissionError(13, "Permission denied", str(tmp_path / "index" / ".lock"))
 
-    monkeypatch.setattr(store, "build_lock", read_only)
+    monkeypatch.setattr(writing, "build_lock", read_only)
     engine, said = _open(settings)
     assert said[-1] == (
         "the index is out of date (articles were added, changed or removed) and cannot be updated "

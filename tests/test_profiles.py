@@ -6,8 +6,9 @@ from pathlib import Path
 import numpy as np
 
 from qa import QA, Settings
-from qa.index.build import build_index, stale_reason
+from qa.index.build import build_index
 from qa.index.layout import current_build
+from qa.index.planning import stale_reason
 from qa.index.store import read_manifest
 from tests.conftest import SEEDS
 

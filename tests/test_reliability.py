@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from qa import QA, CorpusError, IndexFileError, Settings, UsageError
-from qa.index import store
+from qa.index import layout, store
 from qa.ingest.corpus import CorpusFile, read_corpus
 from qa.interfaces.render import render_answer
 from tests.conftest import ROOT, SEEDS
@@ -126,7 +126,7 @@ def built(tmp_path, seed_settings, engine) -> Settings:
     return seed_settings.model_copy(update={"index_dir": tmp_path / "index"})
 
 
-@pytest.mark.parametrize("name", [*store.SEGMENT_FILES, *store.ENCODER_FILES, store.MANIFEST])
+@pytest.mark.parametrize("name", [*store.SEGMENT_FILES, *layout.ENCODER_FILES, store.MANIFEST])
 @pytest.mark.parametrize("damage", ["missing", "truncated", "flipped"])
 def test_every_damaged_file_is_detected(built, name, damage):
     path = store.current_build(built.index_dir) / name

@@ -96,7 +96,7 @@ class QA:
     ) -> QA:
         """Load the index of `settings` (default: Settings()), building or refreshing it first if needed.
         `warmup` (qa.index.warmup) may already be loading its encoder."""
-        from qa.index.build import open_index
+        from qa.index.opening import open_index
 
         settings = settings or Settings()
         stored = open_index(settings, warn, warmup)

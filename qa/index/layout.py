@@ -1,5 +1,7 @@
-"""Where a build's files are: their names, and which build is current. No heavy imports, so a new
-process can find the encoder before it has imported the rest of qa (see qa.index.warmup)."""
+"""Where a build's files are: their names, and which build is current.
+
+No heavy imports, so a new process can find the encoder before it has imported the rest of qa
+(see qa.index.warmup)."""
 
 from __future__ import annotations
 

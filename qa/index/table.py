@@ -21,7 +21,7 @@ from qa.models import Document
 if TYPE_CHECKING:
     import faiss
 
-    from qa.index.segments import SegmentedVectors, StackedRows
+    from qa.index.views import SegmentedVectors, StackedRows
 
 # Columns of the int32 sentence rows.
 DOC, PARAGRAPH, START, END = range(4)

@@ -328,7 +328,7 @@ def _index(args: argparse.Namespace) -> int:
 
 
 def _add(args: argparse.Namespace) -> int:
-    from qa.index.build import add_articles
+    from qa.index.adding import add_articles
     from qa.interfaces.render import outlet_and_date, safe
 
     settings = _settings(args)

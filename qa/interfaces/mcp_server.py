@@ -199,7 +199,7 @@ def build_server(live: LiveEngine, allow_add: bool = False, public_only: bool = 
 
         @server.tool(description=ADD)
         def add_url(url: str) -> AddedArticle:
-            from qa.index.build import add_articles
+            from qa.index.adding import add_articles
 
             try:
                 added = add_articles(

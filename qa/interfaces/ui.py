@@ -153,7 +153,7 @@ class _Adding:
 
     def add(self, address: str) -> tuple[str, bool]:
         """A status line for the page (escaped HTML), and whether the address should stay in the box."""
-        from qa.index.build import add_articles
+        from qa.index.adding import add_articles
 
         try:
             added = add_articles(

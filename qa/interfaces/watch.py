@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING
 
 from qa.config import Settings
 from qa.errors import QAError
-from qa.index.build import Changes, build_index
+from qa.index.build import build_index
+from qa.index.planning import Changes
 from qa.ingest.corpus import check_folder
 from qa.models import Manifest
 from qa.progress import Warn
