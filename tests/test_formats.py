@@ -10,7 +10,7 @@ import pytest
 
 from qa import QA, Settings
 from qa.errors import CorpusError
-from qa.ingest import formats
+from qa.ingest import document_formats, formats, html_pages
 from qa.ingest.corpus import list_corpus
 from qa.interfaces.render import render_answer
 from qa.interfaces.web import article_html
@@ -124,9 +124,12 @@ def test_pdf_lines_are_joined_and_hyphenation_mended():
         ("A new paragraph starts", 200.0),
         ("here.", 40.0),
     ]
-    assert formats._box_paragraphs(lines, 200.0) == ["The recovery was slow.", "A new paragraph starts here."]
+    assert document_formats._box_paragraphs(lines, 200.0) == [
+        "The recovery was slow.",
+        "A new paragraph starts here.",
+    ]
     # A hyphen before a capital is a real one ("Franco-", "German").
-    assert formats._box_paragraphs([("Franco-", 200.0), ("German talks", 100.0)], 200.0) == [
+    assert document_formats._box_paragraphs([("Franco-", 200.0), ("German talks", 100.0)], 200.0) == [
         "Franco-German talks"
     ]
 
@@ -149,9 +152,9 @@ def test_a_saved_page_records_its_address_and_a_page_cannot_claim_a_script_link(
         + "<p>The harbour wall repairs began on Monday and will take eight weeks, the port said.</p>" * 3
         + "</article></body></html>"
     )
-    assert formats.html_article(page, "a.html").url == "https://news.example/a"
+    assert html_pages.html_article(page, "a.html").url == "https://news.example/a"
     claimed = page.split("-->", 1)[1]
-    assert formats.html_article(claimed, "a.html").url is None
+    assert html_pages.html_article(claimed, "a.html").url is None
 
 
 @pytest.mark.parametrize(

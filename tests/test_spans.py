@@ -2,7 +2,8 @@
 
 import pytest
 
-from qa.answer.spans import asked, find_answer
+from qa.answer.asking import asked
+from qa.answer.spans import find_answer
 
 
 @pytest.mark.parametrize(

@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from qa.answer.spans import Kind
+from qa.answer.asking import Kind
 from qa.models import Conflict, ConflictValue
 from qa.text import MONTHS, STOPWORDS, WEEKDAYS, normalize, words
 

@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from qa.answer.asking import Asked, Span, asked
 from qa.answer.conflicts import Statement, find_conflicts
 from qa.answer.questions import clean_question, earlier_questions
-from qa.answer.spans import Asked, Span, asked, find_answer
+from qa.answer.spans import find_answer
 from qa.config import Settings
 from qa.errors import ModelError, UsageError
 from qa.index.entities import ANSWER_LABELS, mask_of
@@ -55,7 +56,7 @@ class Ranking:
     question_row: np.ndarray  # QUESTION_FEATURES: evidence for answering at all
     context: QuestionContext
     answer_type: AnswerType | None  # what the question asks for; also picks what "sources differ" compares
-    asked: Asked | None  # the kind of thing a span of the answering sentence gives (qa.answer.spans)
+    asked: Asked | None  # the kind of thing a span of the answering sentence gives (qa.answer.asking)
     top_spans: dict[int, Span | None]  # sentence id -> its answer, for the top sentences the decision read
 
     @property
@@ -281,7 +282,7 @@ class Reply:
     """A reply before it is settled, with what settling reads besides the answer."""
 
     answer: Answer
-    kind: str | None  # what the question asks for (qa.answer.spans.asked), for "sources differ"
+    kind: str | None  # what the question asks for (qa.answer.asking.asked), for "sources differ"
     likeness: np.ndarray  # cosine between the passages' answering sentences, passage by passage
 
 

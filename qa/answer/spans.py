@@ -1,26 +1,22 @@
 """The answer inside a sentence: the span of the kind of thing a question asks for.
 
-A question asks for a kind of thing (`asked`): a person, an organisation, a place, a date or time,
-an amount, a count, a duration, or a description of someone named ("Who is X?"). The candidates in
-a sentence are the named entities spaCy found there at index time (`Document.entities`) whose label
-can be that kind; one the question already contains is not an answer to it. Of the rest, the one
-nearest the words the question and the sentence share is the answer. Numbers keep their hedge
-("nearly 500") and a name the noun the question asks about ("Trump administration" for "which
-administration"). Nothing is loaded at question time: this is string work on stored spans.
+The candidates in a sentence are the named entities spaCy found there at index time
+(`Document.entities`) whose label can be the kind asked for (`qa.answer.asking`); one the question
+already contains is not an answer to it. Of the rest, the one nearest the words the question and
+the sentence share is the answer. Numbers keep their hedge ("nearly 500") and a name the noun the
+question asks about ("Trump administration" for "which administration"). A description of someone
+named is read by `qa.answer.descriptions`. Nothing is loaded at question time: this is string
+work on stored spans.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Literal
 
-from qa.text import MONTHS, STOPWORDS, WEEKDAYS, normalize, words
-
-Kind = Literal[
-    "person", "organisation", "place", "date", "time", "duration", "amount", "count", "description", "value"
-]  # fmt: skip
+from qa.answer.asking import Asked, Span
+from qa.answer.descriptions import description
+from qa.text import MONTHS, WEEKDAYS, normalize
 
 # Entity labels that can answer each kind, with how likely each is to be the thing asked for (a
 # "who" is most often a person, sometimes the body that acted).
@@ -41,91 +37,6 @@ LABELS: dict[str, dict[str, float]] = {
     },
 }  # fmt: skip
 
-_QUESTION_KINDS: list[tuple[re.Pattern[str], Kind]] = [
-    (
-        re.compile(
-            r"\bhow (?:long|quickly|soon)\b(?! ago)|\bfor how many (?:days|weeks|months|years|hours)\b", re.I
-        ),
-        "duration",
-    ),
-    (re.compile(r"\bhow many\b", re.I), "count"),
-    (
-        # a measure: "how close", "how well does it protect" (a rate), "how deadly" (a share)
-        re.compile(
-            r"\bhow (?:much|big|large|far|high|low|tall|heavy|deep|old|fast|hot|cold|warm|often|close|near|"
-            r"well|badly|deadly|effective|likely|common|severe|strong)\b|"
-            r"\bwhat\b.*\bcost(?:s|ing)?\b|\bworth\b|\bprice tag\b|"
-            r"\bwhat(?:['’]s|\s+(?:is|was|are|were))?\s+(?:the\s+)?(?:percentage|percent|share|proportion|rate|"
-            r"amount|sum|price|cost|size|figure|total|fee|fine|bill|salary|budget)\b",
-            re.I,
-        ),
-        "amount",
-    ),
-    (re.compile(r"\bwhat time\b|\bat what hour\b", re.I), "time"),
-    (
-        re.compile(r"\bwhen\b|\b(?:what|which) (?:date|day|year|month|week)\b|\bhow long ago\b", re.I),
-        "date",
-    ),
-    (
-        re.compile(
-            r"\bwhere\b|\b(?:which|what) (?:city|country|town|village|region|place|province|state)\b", re.I
-        ),
-        "place",
-    ),
-    (
-        re.compile(
-            r"\b(?:which|what) (?:company|companies|firm|firms|organi[sz]ations?|agency|agencies|body|bodies|"
-            r"group|groups|government|governments|administration|authority|authorities|court|club|team|"
-            r"party|union|ministry|department|bank|regulator)\b|\b(?:which|what) \w+['’]s? administration\b",
-            re.I,
-        ),
-        "organisation",
-    ),
-    (
-        re.compile(
-            r"\bwho(?:m|se)?\b|\b(?:which|what) (?:person|people|official|officials|minister)\b", re.I
-        ),
-        "person",
-    ),
-]
-_WHO_IS = re.compile(
-    r"^\s*(?i:who)(?:\s+(?i:is|was|are|were)|['’]s)\s+(?P<subject>(?:[A-Z][\w.'’-]*\s*){1,5})\??\s*$"
-)
-# "who is marta silva": a name typed in lower case (a verb or an article after "is" is no name)
-_WHO_IS_LOWER = re.compile(
-    r"^\s*who(?:\s+(?:is|was)|['’]s)\s+(?!(?:the|a|an|this|that|in|on|at|to|now|still|being|going)\b)"
-    r"(?P<subject>[a-z][\w'’-]+(?:\s+[a-z][\w'’-]+){1,2})\s*\??\s*$"
-)
-_WHAT_IS_NAMED = re.compile(
-    r"^\s*(?i:what)\s+(?i:is|was|are|were)\s+(?i:the)\s+(?P<subject>[A-Z][\w.'’&-]*(?:\s+(?:of|for|and|[A-Z][\w.'’&-]*))*)"
-    r"\s*\??\s*$"
-)
-_WHAT_IS = re.compile(
-    r"^\s*what\s+(?:is|was|are|were)\s+(?!(?:the|an?|it|its|their|his|her|this|that|these|those)\b)"
-    r"(?P<subject>[\w.'’& -]{2,50}?)\s*\??\s*$",
-    re.I,
-)
-_ASKED_NOUN = re.compile(
-    r"\b(?:which|what|how many)\s+(?!(?:is|was|are|were|did|does|do|has|have|had)\b)"
-    r"(?:\w+['’]s?\s+)?(?P<noun>[a-z]+)",
-    re.I,
-)
-_WHAT_THE = re.compile(
-    r"^\s*what(?:\s+(?:is|was|are|were)|['’]s)\s+(?:the|its|their|his|her)\s+(?P<phrase>[\w'’ -]+?)\s*"
-    r"(?:\?|$|\b(?:on|of|in|for|at|to|from|by|with|that|which|who|when|after|before|now|today)\b)",
-    re.I,
-)
-# "Which museum has it?", "What penalty does a firm face?": a thing named by its noun
-_WHICH_NOUN = re.compile(
-    r"^\s*(?:\w+\s+)?(?:which|what)\s+(?!(?:is|was|are|were|did|does|do|has|have|had|will|would|can|"
-    r"could|should|happened|happens|about|if|else)\b)(?P<noun>[a-z]+)\b",
-    re.I,
-)
-_KEYWORDS = re.compile(
-    r"^(?!.*\?)(?!\s*(?:who|what|when|where|why|how|which|whose|whom|is|are|was|were|do|does|did|can|could|"
-    r"will|would|should|has|have|had|and|but|so|tell|explain)\b)\s*[\w'’.,&$€£%-]+(?:\s+[\w'’.,&$€£%-]+){1,7}\s*$",
-    re.I,
-)
 _HEDGE = re.compile(
     r"(?:\b(?:about|around|nearly|almost|roughly|some|approximately|over|under|more than|less than|"
     r"fewer than|at least|at most|up to|as many as|as much as|close to|just over|just under|"
@@ -134,14 +45,6 @@ _HEDGE = re.compile(
 )
 _REPORTING = re.compile(r"\b(?:said|says|told|tells|according to|added|wrote|warned|stated)\b", re.I)
 _DETERMINER = re.compile(r"^(?:the|a|an)\s+", re.I)
-# Office words (a closed class): they make a capitalised phrase a title rather than a name, and
-# a phrase after a name ("X, chief technology officer at ...") a description of X.
-_TITLE_WORDS_TEXT = """minister secretary president chair chairman chairwoman director director-general mayor
-    leader chief head officer governor senator judge justice commissioner councillor
-    spokesperson spokesman spokeswoman manager editor inspector detective constable
-    superintendent general deputy vice ambassador prosecutor attorney coach captain professor
-    chancellor premier king queen prince princess ceo founder co-founder"""
-_TITLE_WORDS = frozenset(_TITLE_WORDS_TEXT.split())
 _ABBREVIATED = re.compile(r"(?:\b[a-z]\.[a-z]\.|\b(?:Inc|Corp|Co|Ltd|Jr|Sr|St|No)\.)$", re.I)
 _ONLY = re.compile(r"^(?:only|just)\s+(?=\S*\d)", re.I)
 _LASTS = re.compile(
@@ -161,62 +64,11 @@ _CURRENCY_AFTER = re.compile(
 )
 
 
-@dataclass(frozen=True)
-class Asked:
-    """What a question asks for: a kind of thing, the noun it names ("how many *people*", "which
-    *administration*"), the someone it asks to describe, and its own words."""
-
-    kind: Kind
-    noun: str | None
-    subject: str | None
-    question: str
-
-    @property
-    def content(self) -> list[str]:
-        return [w for w in words(self.question) if w not in STOPWORDS]
-
-
-@dataclass(frozen=True)
-class Span:
-    """An answer found in a sentence: [start, end) of the sentence, its text and entity label."""
-
-    start: int
-    end: int
-    text: str
-    label: str
-
-
-def asked(question: str) -> Asked | None:
-    """The kind of thing the question asks for, or None for a question no span answers (why, how,
-    yes or no, "what happened"). "What was the <noun>?" and "which <noun>" ask for a `value`."""
-    who_is = (
-        _WHO_IS.match(question)
-        or _WHO_IS_LOWER.match(question)
-        or _WHAT_IS.match(question)
-        or _WHAT_IS_NAMED.match(question)
-    )
-    if who_is is not None:
-        return Asked("description", None, who_is.group("subject").strip(), question)
-    for pattern, kind in _QUESTION_KINDS:
-        if pattern.search(question):
-            noun = _ASKED_NOUN.search(question)
-            return Asked(kind, noun.group("noun").lower() if noun else None, None, question)
-    what = _WHAT_THE.match(question)
-    if what is not None:
-        return Asked("value", what.group("phrase").split()[-1].lower(), None, question)
-    which = _WHICH_NOUN.match(question)
-    if which is not None:
-        return Asked("value", which.group("noun").lower(), None, question)
-    if _KEYWORDS.match(question):  # "kessel bridge repair cost": words typed into a search box
-        return Asked("value", words(question)[-1], None, question)
-    return None
-
-
 def find_answer(question: Asked, sentence: str, entities: Sequence[tuple[int, int, str]]) -> Span | None:
     """The span of `sentence` that answers `question`, or None when it holds no such thing.
     `entities` are (start, end, label) offsets into the sentence."""
     if question.kind == "description":
-        return _description(question.subject or "", sentence)  # a sentence without X says nothing of X
+        return description(question.subject or "", sentence)  # a sentence without X says nothing of X
     priors = LABELS[question.kind]
     asked_text = normalize(question.question)
     anchors = _anchors(question.content, sentence)
@@ -392,119 +244,3 @@ def _widen(question: Asked, sentence: str, start: int, end: int, label: str) -> 
         if follows is not None:
             end += follows.end()
     return start, end
-
-
-_HONORIFICS = frozenset("dr mr mrs ms miss sir dame prof professor".split())
-_BEFORE_CUT = re.compile(
-    r"(?:[,;:(—–\"“”]|\b(?:said|says|told|tells|including|by|with|from|for|to|and|as|of|that|when|while)\b)\s*",
-    re.I,
-)
-# where a description ends: a clause boundary, a verb of saying or being, "and" before more words
-# ("a mining engineer and a former board member"; "Museums and Monuments" is one name)
-_NOUN_END = re.compile(
-    r"[,;:.!?()—–\"“”]|\s(?:said|says|told|who|which|that|whose|has|have|had|was|is)\s|\sand\s(?![A-Z])"
-)
-_RELATIVE = re.compile(r"^(?:who|which)\s+(?:(?:is|was|are|were)\s+)?")
-
-
-def _description(subject: str, sentence: str) -> Span | None:
-    """ "Who is X?": what the sentence says X is. In order: "X is a ...", a noun phrase after it
-    ("X, the chief engineer,"), the title or phrase before it ("the chief engineer, X", "Mayor X",
-    "a gang called X"), then a clause after it ("X, who runs a guesthouse")."""
-    found = _mention(subject, sentence)
-    if found is None:
-        return None
-    start, end = found
-    after = sentence[end:]
-    is_a = re.match(r"(?:['’]s)?\s+(?:is|was|are|were|becomes|became|remains)\s+", after)
-    if is_a is not None:
-        span = _phrase(sentence, end + is_a.end())
-        if span is not None:
-            return span
-    clause: Span | None = None
-    comma = re.match(r"(?:['’]s)?\s*(?:,|\(|—|–)\s*", after)
-    if comma is not None:
-        at = end + comma.end()
-        relative = _RELATIVE.match(sentence[at:])
-        if relative is not None:
-            tail = sentence[at + relative.end() :]
-            cut = re.search(r"[,;.!?()—–\"“”]", tail)
-            text = tail[: cut.start() if cut else len(tail)].rstrip()
-            if 0 < len(text.split()) <= 12:
-                clause = Span(at + relative.end(), at + relative.end() + len(text), text, "DESCRIPTION")
-        elif _DETERMINED.match(sentence[at:]) is not None or _TITLED.match(sentence[at:]) is not None:
-            span = _phrase(sentence, at)
-            if span is not None:
-                return span
-    before = sentence[:start]
-    person = _is_name(subject.title())  # "who is carol henning": a name typed in lower case
-    called = re.search(r"\s+(?:called|named|known as|dubbed)\s+$", before)
-    if called is not None:
-        before = before[: called.start()]
-    elif not person and not re.search(r"[,(—–]\s*$", before):
-        return clause  # a thing, not a person: no title stands before it
-    cuts = list(_BEFORE_CUT.finditer(before.rstrip(" ,(—–")))
-    begin = cuts[-1].end() if cuts else 0
-    for cut in reversed(cuts[:-1]):  # "director of finance": back over a cut to the office it follows
-        if _holds_title(before[begin:]) or len(before[cut.end() :].split()) > 8:
-            break
-        if _holds_title(before[cut.end() : begin]):
-            begin = cut.end()
-    determiners = list(re.finditer(r"\b(?:a|an|the)\s", before[begin:]))
-    if determiners and determiners[-1].start() > 0:  # "He has asked a former transport secretary"
-        begin += determiners[-1].start()
-    kept = [w for w in before[begin:].split() if w.lower().rstrip(".") not in _HONORIFICS]
-    if kept and len(kept) <= 8:
-        text = " ".join(kept).rstrip(" ,(—–")
-        at = before.rfind(text)
-        if text and at >= 0 and not _is_name(text):
-            return Span(at, at + len(text), text, "DESCRIPTION")
-    return clause
-
-
-# "X, chief technology officer at ...": an office named in the first words after the name
-_TITLED = re.compile(
-    r"(?i:(?:[a-z][\w-]*\s+){0,3}(?:"
-    + "|".join(sorted(_TITLE_WORDS_TEXT.split(), key=len, reverse=True))
-    + r")\b)"
-)
-_DETERMINED = re.compile(r"(?:the|a|an|its|his|her|their|one|[\w-]+['’]s)\s", re.I)
-
-
-def _phrase(sentence: str, at: int) -> Span | None:
-    """The noun phrase starting at `at`, to the first clause boundary; at most 12 words."""
-    rest = sentence[at:]
-    stop = _NOUN_END.search(rest)
-    text = rest[: stop.start() if stop else len(rest)].rstrip()
-    if 0 < len(text.split()) <= 12:
-        return Span(at, at + len(text), text, "DESCRIPTION")
-    return None
-
-
-def _mention(subject: str, sentence: str) -> tuple[int, int] | None:
-    """Where the sentence names the subject: whole, by its last word, or by a word that starts like
-    one of its words (a misspelt name: "Warromi" for "Waromi")."""
-    parts = subject.split()
-    for name in (subject, parts[-1] if parts else ""):
-        if name:
-            found = re.search(rf"\b{re.escape(name)}\b", sentence, re.I)
-            if found is not None:
-                return found.start(), found.end()
-    stems = {p[:4].lower() for p in parts if len(p) >= 4}
-    names = [m for m in re.finditer(r"\b[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)*", sentence) if m.start() > 0]
-    for match in names:
-        if any(w[:4].lower() in stems for w in match.group().split()):
-            return match.start(), match.end()
-    return None
-
-
-def _holds_title(text: str) -> bool:
-    return any(w.lower().strip(",.") in _TITLE_WORDS for w in text.split())
-
-
-def _is_name(text: str) -> bool:
-    """Every word capitalised and none a common title word: most likely a person's name."""
-    tokens = text.split()
-    return all(t[:1].isupper() for t in tokens) and not any(
-        t.lower().strip(",.") in _TITLE_WORDS for t in tokens
-    )

@@ -13,7 +13,8 @@ from pathlib import Path
 from qa.checksums import sha256_bytes, sha256_file, sha256_of_modules
 from qa.errors import CorpusError
 from qa.ingest.cleaning import Cleaned, clean, first_sentence
-from qa.ingest.formats import READABLE, SUFFIXES, Extracted, extract
+from qa.ingest.extracted import Extracted
+from qa.ingest.formats import READABLE, SUFFIXES, extract
 from qa.models import Document, IndexedFile, Segment
 from qa.progress import Warn
 
@@ -119,12 +120,14 @@ def readable_name(name: str) -> str | None:
 
 
 def reader_fingerprint() -> str:
-    """Identifies the code that turns a file into a Document (this module, cleaning, text): an index
-    made by the same code can hand its documents on for files whose bytes did not change."""
+    """Identifies the code that turns a file into a Document (this module, the format readers,
+    cleaning, text): an index made by the same code can hand its documents on for files whose bytes
+    did not change."""
     from qa import text
-    from qa.ingest import cleaning, formats
+    from qa.ingest import cleaning, document_formats, extracted, formats, html_pages
 
-    return sha256_of_modules((sys.modules[__name__], cleaning, formats, text))
+    readers = (formats, extracted, html_pages, document_formats)
+    return sha256_of_modules((sys.modules[__name__], cleaning, *readers, text))
 
 
 KnownDocuments = Mapping[str, tuple[Document, IndexedFile]]

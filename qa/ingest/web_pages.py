@@ -20,7 +20,8 @@ from urllib.parse import urljoin, urlsplit
 
 from qa.errors import CorpusError, QAError
 from qa.ingest.corpus import MAX_FILE_BYTES
-from qa.ingest.formats import SAVED_FROM, Extracted, html_article
+from qa.ingest.extracted import Extracted
+from qa.ingest.html_pages import SAVED_FROM, html_article
 
 TIMEOUT_SECONDS = 15.0  # for each read
 DEADLINE_SECONDS = 30.0  # for the whole page (Settings.fetch_deadline)

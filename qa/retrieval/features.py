@@ -61,7 +61,7 @@ class QuestionContext:
     title_max: float  # best cosine with an article title
     has_answer_type: bool  # the question asks for a type of thing (a date, a person, an amount...)
     background_similarity: float  # how close unrelated news comes to the question (background.py)
-    asks_span: bool = False  # the question asks for a thing a span answers (qa.answer.spans.asked)
+    asks_span: bool = False  # the question asks for a thing a span answers (qa.answer.asking.asked)
     # per candidate (in the order of the rows it goes with): 1 where the sentence holds such a span;
     # a question's reply fills in only its top sentences, which are all the decision reads
     span_found: np.ndarray | None = None
