@@ -40,8 +40,8 @@ from qa.answer.engine import QA  # noqa: E402
 from qa.config import Settings  # noqa: E402
 from qa.index import adaptation as adaptation_module  # noqa: E402
 from qa.index.adaptation import SHIPPED_ADAPTATION, TrainingPair, fit_adaptation, write_adaptation  # noqa: E402
-from qa.index.opening import open_index  # noqa: E402
 from qa.index.embedding import default_model_path  # noqa: E402
+from qa.index.opening import open_index  # noqa: E402
 from qa.index.store import StoredIndex  # noqa: E402
 from qa.models import Profile  # noqa: E402
 from qa.quality.evaluate import EvalQuestion, QuestionResult, read_questions  # noqa: E402
