@@ -44,7 +44,7 @@ from qa.index.embedding import default_model_path  # noqa: E402
 from qa.index.opening import open_index  # noqa: E402
 from qa.index.store import StoredIndex  # noqa: E402
 from qa.models import Profile  # noqa: E402
-from qa.quality.evaluate import EvalQuestion, QuestionResult, read_questions  # noqa: E402
+from qa.quality.evaluate import EvalQuestion, read_questions  # noqa: E402
 from qa.quality.fitting import (  # noqa: E402
     Judged,
     Sample,
@@ -57,14 +57,21 @@ from qa.quality.fitting import (  # noqa: E402
     unfitted_models,
     unsettled,
 )
-from qa.quality.judging import LOWER_IS_BETTER, MEASURES, compare, figures, pooled, story_folds  # noqa: E402
+from qa.quality.judging import story_folds  # noqa: E402
+from qa.quality.report import (  # noqa: E402
+    Results,
+    missed_floors,
+    print_comparison,
+    print_figures,
+    print_sets,
+    save_report,
+)
 from qa.quality.stories import Story, check_story, library, lockbox  # noqa: E402
 from qa.retrieval.background import BACKGROUND_FILE, Background, load_background  # noqa: E402
 from qa.retrieval.ranking import load_models  # noqa: E402
 
 BACKGROUND_ARTICLES = ROOT / "scripts" / "background-articles"
 STORIES = ROOT / "stories"
-Results = dict[str, list[QuestionResult]]
 
 
 def log(message: str) -> None:
@@ -204,53 +211,6 @@ def shipped_answers(stories: Sequence[Story], index_root: Path, profile: Profile
     return answered
 
 
-def print_figures(title: str, results: Results) -> dict[str, float]:
-    judged = figures(results)
-    total = sum(len(rs) for rs in results.values())
-    print(f"\n{title}: {len(results)} stories, {total} questions (mean over stories, 95% interval)")
-    print("| figure | mean over stories | 95% interval | pooled over questions |")
-    print("| --- | --- | --- | --- |")
-    flat = pooled(results)
-    for measure, figure in judged.items():
-        print(
-            f"| {measure} | {figure.mean:.3f} | {figure.low:.3f} - {figure.high:.3f} | {flat[measure]:.3f} |"
-        )
-    return {m: f.mean for m, f in judged.items()}
-
-
-def print_sets(title: str, results: Results) -> None:
-    print(f"\n{title} (pooled over questions, as `qa eval` counts)")
-    print("| set | n | " + " | ".join(MEASURES) + " |")
-    print("| --- | --- | " + " | ".join("---" for _ in MEASURES) + " |")
-    for name, rs in results.items():
-        flat = pooled({name: rs})
-        cells = " | ".join(f"{flat[m]:.3f}" if m in flat else "-" for m in MEASURES)
-        print(f"| {name} | {len(rs)} | {cells} |")
-
-
-def save(path: Path, results: Results, config: dict[str, object]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    data = {"config": config, "results": {k: [r.model_dump() for r in v] for k, v in results.items()}}
-    path.write_text(json.dumps(data, indent=0) + "\n", encoding="utf-8")
-
-
-def load(path: Path) -> Results:
-    data = json.loads(path.read_text(encoding="utf-8"))
-    return {k: [QuestionResult.model_validate(r) for r in v] for k, v in data["results"].items()}
-
-
-def check_requirements(requirements: Sequence[str], means: dict[str, float]) -> int:
-    failed = 0
-    for requirement in requirements:
-        measure, _, bound = requirement.partition("=")
-        value = means.get(measure)
-        at_most = measure in LOWER_IS_BETTER
-        if value is None or (value > float(bound) if at_most else value < float(bound)):
-            print(f"fit_models: {measure} = {value} misses {bound}", file=sys.stderr)
-            failed = 1
-    return failed
-
-
 def shared_sets(shared: Path) -> dict[str, tuple[Path, list[EvalQuestion]]]:
     evaluation = shared / "eval"
     seeds = ROOT / "seeds"
@@ -351,11 +311,11 @@ def main() -> int:
         answered = shipped_answers(stories, args.index_root, args.profile)
         means = print_figures("Shipped models, development stories", answered)
         if args.save:
-            save(args.save, answered, {"shipped": True})
+            save_report(args.save, answered, {"shipped": True})
         if args.lockbox:
             boxed = [s for s in library(args.stories) if s.name in locked]
             print_figures("LOCKBOX, shipped models (scored once)", shipped_answers(boxed, args.index_root))
-        return check_requirements(args.require, means)
+        return missed_floors(args.require, means)
     results, samples, pairs, settling = story_out(
         stories,
         args.index_root,
@@ -369,13 +329,10 @@ def main() -> int:
     )
     means = print_figures("Story-out, development stories", results)
     if args.save:
-        save(args.save, results, config)
+        save_report(args.save, results, config)
     if args.compare:
-        print(f"\nAgainst {args.compare} (variant minus baseline, per story):")
-        baseline = load(args.compare)
-        for measure in MEASURES:
-            print(f"- {compare(results, baseline, measure)}")
-    failed = check_requirements(args.require, means)
+        print_comparison(results, args.compare)
+    failed = missed_floors(args.require, means)
     if args.write_models:
         if args.fixed_adaptation is None or args.fixed_adaptation.resolve() != SHIPPED_ADAPTATION.resolve():
             parser.error("--write-models keeps the shipped adaptation: give --fixed-adaptation with its path")
