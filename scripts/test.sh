@@ -15,6 +15,6 @@ if ! command -v chromium >/dev/null 2>&1; then
   fi
 fi
 export HF_HUB_OFFLINE=1 GRADIO_ANALYTICS_ENABLED=False
-.venv/bin/ruff check qa tests bench app.py
-.venv/bin/mypy qa
+.venv/bin/ruff check qa tests bench scripts app.py
+.venv/bin/mypy qa scripts
 exec .venv/bin/python -m pytest "$@"
