@@ -1,1 +1,1 @@
-"""Measuring and fitting: `qa eval`, the held-out evaluation, and the fitted models' training."""
+"""Measuring and fitting: `qa eval`, the fitted models' training, and the story library judged by story."""
