@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 from qa.config import Settings
 from qa.errors import IndexFileError
 from qa.index import store
-from qa.index.build import run_build
 from qa.index.planning import stale_reason
 from qa.ingest.corpus import check_folder
 from qa.models import Manifest
@@ -43,6 +42,9 @@ def open_index(settings: Settings, warn: Warn, warmup: EncoderWarmup | None = No
     check_folder(settings.corpus)  # before saying a build starts: a missing folder is only an error
     warn(f"{'building' if build is None else 'updating'} the index ({reason})")
     try:
+        # Only now: an index that is current needs none of the build's modules (a faster cold start).
+        from qa.index.build import run_build
+
         return run_build(settings, warn, progress=True, only_if_needed=True, full=False)[2]
     except PermissionError as exc:
         # An index on a read-only path (a shared drive, a container): its own folder's articles
