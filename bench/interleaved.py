@@ -19,9 +19,9 @@ from common import PYTHON, ROOT, median, run_timed, table
 QUESTION = "Who lifted the ban?"
 WARM = f"""
 import statistics, sys
-sys.path.insert(0, {str(ROOT / "bench")!r})  # this checkout's bench code, the other checkout's qa
+from qa import QA, Settings  # first: the checkout's own qa (the working directory), before common
+sys.path.insert(0, {str(ROOT / "bench")!r})  # this checkout's bench code (it puts this checkout first)
 from common import warm_latencies
-from qa import QA, Settings
 engine = QA.open(Settings(corpus="seeds", index_dir="index"), warn=lambda message: None)
 print(statistics.median(warm_latencies(engine, rounds=5)) * 1000)
 """
