@@ -77,9 +77,12 @@ class StackedRows:
         ids = np.asarray(ids, dtype=np.int64)
         out = np.empty((len(ids), self.shape[1]), dtype=self.parts[0].dtype)
         part, local = self._part[ids], self._local[ids]
-        for p in np.unique(part).tolist():
+        # At most a few parts: a mask each. Not np.unique, whose first call imports numpy.ma (~15 ms
+        # of a cold start on an index of several segments).
+        for p in range(len(self.parts)):
             mine = part == p
-            out[mine] = self.parts[p][local[mine]]
+            if mine.any():
+                out[mine] = self.parts[p][local[mine]]
         return out
 
     def astype(self, dtype: Any) -> np.ndarray:
