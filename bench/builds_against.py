@@ -2,7 +2,7 @@
 run so that both see the same machine: an update (one article added to the seeds, `qa index`) and a
 full build of a generated archive (`qa index --full`). Cold `qa ask` is bench/interleaved.py.
 
-Run: .venv/bin/python bench/builds_against.py OTHER_CHECKOUT [--rounds R] [--articles N]
+Run: .venv/bin/python bench/builds_against.py OTHER_CHECKOUT [--rounds R] [--articles N] [--no-full]
 (default 3 rounds, 2,000 articles). Both checkouts run with this checkout's Python environment,
 each on its own copy of the folders; the archive is bench/archive.py's, generated once.
 """
@@ -40,23 +40,28 @@ def main() -> None:
     parser.add_argument("other", type=Path)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--articles", type=int, default=2000)
+    parser.add_argument("--no-full", action="store_true", help="time updates only")
     args = parser.parse_args()
     checkouts = {"this": ROOT, "other": args.other.resolve()}
     with tempfile.TemporaryDirectory(prefix="qa-builds-") as tmp:
         scratch = Path(tmp)
         archive = scratch / "archive"
-        subprocess.run(
-            [PYTHON, "bench/archive.py", "generate", str(archive), "--articles", str(args.articles)],
-            cwd=ROOT,
-            check=True,
-            capture_output=True,
-        )
+        if not args.no_full:
+            subprocess.run(
+                [PYTHON, "bench/archive.py", "generate", str(archive), "--articles", str(args.articles)],
+                cwd=ROOT,
+                check=True,
+                capture_output=True,
+            )
         updates: dict[str, list[float]] = {name: [] for name in checkouts}
         fulls: dict[str, list[float]] = {name: [] for name in checkouts}
         for round_ in range(args.rounds):
             for name, checkout in checkouts.items():
                 own = scratch / name
                 updates[name].append(update(checkout, own, round_))
+                if args.no_full:
+                    fulls[name].append(float("nan"))
+                    continue
                 index = own / f"archive-index-{round_}"
                 fulls[name].append(
                     qa(checkout, "index", "--full", "--corpus", str(archive), "--index-dir", str(index))

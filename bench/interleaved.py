@@ -1,7 +1,7 @@
 """Cold `qa ask` and warm per-question latency on the seeds, this checkout against another one (a git
 worktree of an earlier commit), interleaved run by run so that both see the same machine.
 
-Run: .venv/bin/python bench/interleaved.py OTHER_CHECKOUT [ROUNDS]   (default 15 rounds)
+Run: .venv/bin/python bench/interleaved.py OTHER_CHECKOUT [ROUNDS] [WARM]   (default 15 cold rounds, 3 warm)
 
 Both checkouts run with this checkout's Python environment; each answers from an index of its own
 (`index/` inside it), built before timing starts. Warm latency is the median over the dev questions
@@ -40,6 +40,7 @@ def warm(checkout: Path) -> float:
 def main() -> None:
     other = Path(sys.argv[1]).resolve()
     rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 15
+    warm_runs = int(sys.argv[3]) if len(sys.argv) > 3 else 3
     checkouts = {"this": ROOT, "other": other}
     for checkout in checkouts.values():  # build each index and fill the page cache
         subprocess.run([PYTHON, "-m", "qa", "ask", QUESTION], cwd=checkout, capture_output=True, check=True)
@@ -48,10 +49,13 @@ def main() -> None:
     for _ in range(rounds):
         for name, checkout in checkouts.items():
             colds[name].append(cold(checkout))
-    for _ in range(3):
+    for _ in range(warm_runs):
         for name, checkout in checkouts.items():
             warms[name].append(warm(checkout))
-    print(f"this checkout against {other}, {rounds} cold runs and 3 warm processes each, interleaved\n")
+    print(
+        f"this checkout against {other}, {rounds} cold runs and {warm_runs} warm processes each, interleaved"
+    )
+    print()
     rows = [
         [
             name,
