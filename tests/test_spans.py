@@ -203,3 +203,13 @@ def test_a_figure_the_tagger_missed_is_still_an_answer():
     assert _span(
         "How much does the drug slow decline?", slowed, _entities(slowed, ("18 months", "DATE"))
     ) == ("about a quarter")
+
+
+def test_who_did_it_stands_before_the_verb_or_after_by():
+    """ "Who lifted the ban?" is not answered by whom the ban was on."""
+    active = "The United States government has lifted its export ban on Anthropic AI's tools."
+    names = _entities(active, ("United States", "GPE"), ("Anthropic AI's", "PERSON"))
+    assert _span("Who lifted the ban?", active, names) == "United States"
+    passive = "The ban was lifted by the Trump administration on Friday, a spokesman for Anthropic said."
+    agents = _entities(passive, ("Trump", "PERSON"), ("Anthropic", "ORG"))
+    assert _span("Who lifted the ban?", passive, agents) == "Trump"

@@ -76,6 +76,7 @@ def find_answer(question: Asked, sentence: str, entities: Sequence[tuple[int, in
     if question.kind in ("amount", "count", "duration", "value"):
         ordered = sorted([*ordered, *_untagged_numbers(sentence, ordered)])
     best: tuple[float, Span] | None = None
+    acted = _acted_at(question, sentence)
     for position, (start, end, label) in enumerate(ordered):
         prior = priors.get(label)
         if prior is None:
@@ -112,9 +113,31 @@ def find_answer(question: Asked, sentence: str, entities: Sequence[tuple[int, in
             )
         if question.kind == "person" and _REPORTING.search(sentence[max(0, start - 30) : end + 30]):
             score += 0.1  # "who said": the speaker
+        if acted is not None and start > acted and not _AGENT.search(sentence[max(0, start - 40) : start]):
+            score -= 1.0  # "who lifted the ban?": who did it stands before the verb, or after "by"
         if best is None or score > best[0]:
             best = (score, Span(start, end, text, label))
     return _whole(question, sentence, best[1], ordered) if best else None
+
+
+# "Who lifted the ban?": the verb a who-question asks about (not "who is", "who said")
+_WHO_DID = re.compile(
+    r"^\s*who\s+(?!(?:is|was|are|were|has|have|had|do|does|did|will|would|can|could|should|said|says|"
+    r"told|tells)\b)(?P<verb>[a-z]{4,})\b",
+    re.I,
+)
+_AGENT = re.compile(r"\bby\s+(?:\S+\s+){0,3}$", re.I)
+
+
+def _acted_at(question: Asked, sentence: str) -> int | None:
+    """Where the sentence says the verb of "who <verb>ed ...?", by its first four letters."""
+    if question.kind not in ("person", "organisation"):
+        return None
+    did = _WHO_DID.match(question.question)
+    if did is None:
+        return None
+    found = re.search(rf"\b{re.escape(did.group('verb')[:4])}\w*", sentence, re.I)
+    return found.start() if found else None
 
 
 _TEMPORAL = ("DATE", "TIME")
