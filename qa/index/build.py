@@ -95,7 +95,8 @@ def run_build(
             # Only on an update: the encoder then comes from the index, so no torch import can meet
             # the pipeline's brief block of torch (see entities._pipeline).
             threading.Thread(target=_preload_tagger, name="qa-preload", daemon=True).start()
-        read = read_folder(settings, previous, reader_fingerprint(), warn, listed_only=ray is not None)
+        reader = reader_fingerprint()
+        read = read_folder(settings, previous, reader, warn, listed_only=ray is not None)
         profile = known_profile(settings, current.manifest if current else None) or profile_for(
             settings, read.articles
         )
@@ -104,7 +105,7 @@ def run_build(
         try:
             reused = None if previous is None else (previous.encoder_path, previous.encoder_sha256)
             encoder, encoder_file, weights_sha256 = encoder_for_build(
-                settings, reused, build, warn, int8=profile == "large"
+                settings, fingerprint, reused, build, warn, int8=profile == "large"
             )
             tokenizer_file = model_path(settings) / "tokenizer.json"
             fresh: Segment | None
@@ -119,7 +120,8 @@ def run_build(
             files, entries = writing.write_segments(build, parts, previous)
             writing.write_encoder(build, encoder_file, tokenizer_file)
             files |= writing.encoder_checksums(build, weights_sha256)
-            manifest = _manifest(settings, profile, encoder, plan, files, entries, parts, chunker)
+            fingerprints = (fingerprint, reader, chunker)
+            manifest = _manifest(settings, profile, encoder, plan, files, entries, parts, fingerprints)
             writing.publish(settings.index_dir, build, manifest)
         except BaseException:
             shutil.rmtree(build, ignore_errors=True)
@@ -194,12 +196,13 @@ def _manifest(
     files: dict[str, str],
     entries: list[store.SegmentEntry],
     parts: list[Part],
-    chunker: str,
+    fingerprints: tuple[str, str, str],  # the encoder's, the reading code's, the splitting code's
 ) -> Manifest:
+    model, reader, chunker = fingerprints
     return Manifest(
         format_version=store.FORMAT_VERSION,
         model_name=MODEL_NAME,
-        model_fingerprint=settings_fingerprint(settings),
+        model_fingerprint=model,
         dimension=encoder.dimension,
         max_tokens=settings.max_tokens,
         embed_context=settings.embed_context,
@@ -207,7 +210,7 @@ def _manifest(
         profile=profile,
         corpus_path=str(settings.corpus.resolve()),
         corpus=tuple(plan.seen),
-        reader_fingerprint=reader_fingerprint(),
+        reader_fingerprint=reader,
         chunker_fingerprint=chunker,
         files=files,
         sentences=sum(int(s.live_rows(g).sum()) for s, g, _ in parts),

@@ -41,6 +41,7 @@ def settings_fingerprint(settings: Settings) -> str:
 
 def encoder_for_build(
     settings: Settings,
+    fingerprint: str,
     reused: tuple[Path, str | None] | None,
     build: Path,
     warn: Warn,
@@ -49,9 +50,9 @@ def encoder_for_build(
     """The ONNX encoder of this build, its file, and its weights' sha256 when already verified (not
     hashed again for the manifest): the current index's when it is `reused` (same model and profile,
     by the fingerprint: its file, and the sum its manifest vouches for), else the cached export
-    (`int8` for the large profile), else (cache not writable) an export into `build` for it only."""
+    (`int8` for the large profile), else (cache not writable) an export into `build` for it only.
+    `fingerprint` is `settings_fingerprint(settings)`, as the build computed it."""
     path = model_path(settings)
-    fingerprint = settings_fingerprint(settings)
 
     def load(source: Path, weights_sha256: str | None) -> tuple[OnnxEncoder, Path, str | None]:
         encoder = OnnxEncoder(
