@@ -122,16 +122,21 @@ def write_truncated_docx(path: Path) -> None:
     path.write_bytes(data[: len(data) // 2])
 
 
+def _start_epub(book: zipfile.ZipFile) -> None:
+    """What every EPUB opens with: its mimetype, and the container naming OEBPS/content.opf."""
+    book.writestr(zipfile.ZipInfo("mimetype"), "application/epub+zip")
+    book.writestr(
+        "META-INF/container.xml",
+        '<?xml version="1.0"?><container version="1.0" '
+        'xmlns="urn:oasis:names:tc:opendocument:xmlns:container"><rootfiles>'
+        '<rootfile full-path="OEBPS/content.opf" media-type="application/oebps-package+xml"/>'
+        "</rootfiles></container>",
+    )
+
+
 def write_epub(path: Path) -> None:
     with zipfile.ZipFile(path, "w") as book:
-        book.writestr(zipfile.ZipInfo("mimetype"), "application/epub+zip")
-        book.writestr(
-            "META-INF/container.xml",
-            '<?xml version="1.0"?><container version="1.0" '
-            'xmlns="urn:oasis:names:tc:opendocument:xmlns:container"><rootfiles>'
-            '<rootfile full-path="OEBPS/content.opf" media-type="application/oebps-package+xml"/>'
-            "</rootfiles></container>",
-        )
+        _start_epub(book)
         items, refs = [], []
         for i, (heading, paragraphs) in enumerate(EPUB_CHAPTERS, start=1):
             body = "".join(f"<p>{p}</p>" for p in paragraphs)
@@ -263,14 +268,7 @@ def _write_story_pdf(path: Path, headline: str, lines: list[str], made: datetime
 
 def _write_story_epub(path: Path, headline: str, lines: list[str]) -> None:
     with zipfile.ZipFile(path, "w") as book:
-        book.writestr(zipfile.ZipInfo("mimetype"), "application/epub+zip")
-        book.writestr(
-            "META-INF/container.xml",
-            '<?xml version="1.0"?><container version="1.0" '
-            'xmlns="urn:oasis:names:tc:opendocument:xmlns:container"><rootfiles>'
-            '<rootfile full-path="OEBPS/content.opf" media-type="application/oebps-package+xml"/>'
-            "</rootfiles></container>",
-        )
+        _start_epub(book)
         body = "".join(f"<p>{line}</p>" for line in lines)
         book.writestr(
             "OEBPS/story.xhtml",

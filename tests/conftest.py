@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -12,6 +14,19 @@ from qa import QA, Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
+
+
+def run_qa(*args: str, corpus: Path, index_dir: Path) -> subprocess.CompletedProcess:
+    """`python -m qa ARGS --corpus CORPUS --index-dir INDEX_DIR` as a user runs it, output captured."""
+    return subprocess.run(
+        [sys.executable, "-m", "qa", *args, "--corpus", str(corpus), "--index-dir", str(index_dir)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+    )
+
+
 DEV = ROOT.parent / "shared" / "eval" / "dev.jsonl"
 DEV_COPY = ROOT / "tests" / "data" / "dev.jsonl"
 

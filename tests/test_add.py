@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 
 import pytest
 
 from qa.ingest import web_pages
-from tests.conftest import ROOT, SEEDS
+from tests.conftest import SEEDS
+from tests.conftest import run_qa as qa
 from tests.local_site import local_site
 
 
@@ -19,16 +18,6 @@ from tests.local_site import local_site
 def site() -> Iterator[str]:
     with local_site() as url:
         yield url
-
-
-def qa(*args: str, corpus, index_dir) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "qa", *args, "--corpus", str(corpus), "--index-dir", str(index_dir)],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=300,
-    )
 
 
 @pytest.fixture(scope="module")

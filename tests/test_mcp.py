@@ -16,21 +16,12 @@ import pytest
 from mcp import ClientSession, StdioServerParameters, stdio_client
 
 from tests.conftest import ROOT, SEEDS
+from tests.conftest import run_qa as qa
 from tests.local_site import local_site
 
 QUESTION = "Who lifted the ban?"
 TOOLS = {"ask", "list_articles", "read_article"}
 SEED = "001_25a242c555f2ca6b.txt"
-
-
-def qa(*args: str, corpus: Path, index_dir: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "qa", *args, "--corpus", str(corpus), "--index-dir", str(index_dir)],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=300,
-    )
 
 
 def copy_of_seeds(root: Path) -> tuple[Path, Path]:
