@@ -2,7 +2,7 @@
 
     .venv/bin/python scripts/fit_models.py [--folds 5] [--seeds 0,1,2] [--epochs 4]
         [--save REPORT.json] [--compare REPORT.json] [--write] [--lockbox]
-        [--require METRIC=VALUE ...]
+        [--require METRIC=VALUE ...] [--write-models] [--write-reader]
 
 Story-out figures on the development stories, then a fit on all of them answering the shared question
 sets; `--write` ships it (qa/data/). `--lockbox` answers the lockbox stories too (with `--shipped`,
@@ -51,6 +51,7 @@ def main() -> int:
     add("--fit-profile", choices=PROFILES, help="indexes the answer models learn from (default: --profile)")
     add("--require", action="append", default=[], metavar="METRIC=VALUE", help=AT_LEAST)
     add("--write-models", action="store_true", help=MODELS_ONLY)
+    add("--write-reader", action="store_true", help="ship the reader fitted on all development stories")
     args = parser.parse_args()
     if args.fixed_adaptation and (args.write or args.lockbox):
         parser.error("--fixed-adaptation is a quick check: it neither ships nor opens the lockbox")

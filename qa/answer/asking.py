@@ -131,6 +131,18 @@ class Span:
     label: str
 
 
+_YES_OR_NO = re.compile(
+    r"^\s*(?:and\s+|so\s+|but\s+)?(?:is|are|was|were|do|does|did|has|have|had|can|could|will|would|should|"
+    r"may|might|must|isn['’]t|aren['’]t|wasn['’]t|didn['’]t|doesn['’]t|hasn['’]t|haven['’]t)\b",
+    re.I,
+)
+
+
+def asks_yes_or_no(question: str) -> bool:
+    """A question answered yes or no ("Did the ban end?"): no span of a sentence answers it."""
+    return _YES_OR_NO.match(question) is not None
+
+
 def asked(question: str) -> Asked | None:
     """The kind of thing the question asks for, or None for a question no span answers (why, how,
     yes or no, "what happened"). "What was the <noun>?" and "which <noun>" ask for a `value`."""

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from qa.answer.asking import Asked, Span, asked
+from qa.answer.asking import Asked, Span, asked, asks_yes_or_no
 from qa.answer.conflicts import Statement, find_conflicts
 from qa.answer.questions import clean_question, earlier_questions
+from qa.answer.reader import LABEL as READ_LABEL
+from qa.answer.reader import SHIPPED_READER, Reader
 from qa.answer.spans import find_answer
 from qa.config import Settings
 from qa.errors import ModelError, UsageError
@@ -74,7 +78,11 @@ class QA:
         models: Models | None = None,
         encoder: OnnxEncoder | None = None,
         background: Background | None = None,
+        reader_file: Path | None = SHIPPED_READER,
+        warn: Warn = to_stderr,
     ) -> None:
+        """`reader_file`: the reader's fitted changes (qa.answer.reader), None for answers read by
+        entity spans alone."""
         from qa.index.embedding import OnnxEncoder
 
         self.settings = settings
@@ -90,6 +98,11 @@ class QA:
             stored.encoder_path, stored.tokenizer_path, stored.manifest.max_tokens, settings.threads
         )
         self._table = stored.table
+        self._reader_file = reader_file
+        self._reader: Reader | None = None
+        self._reader_loading: threading.Thread | None = None
+        self._reader_failure = ""
+        self._warn = warn
 
     @classmethod
     def open(
@@ -102,11 +115,52 @@ class QA:
         settings = settings or Settings()
         stored = open_index(settings, warn, warmup)
         encoder = warmup.encoder_of(stored.path) if warmup is not None else None
-        return cls(stored, settings, encoder=encoder)
+        engine = cls(stored, settings, encoder=encoder, warn=warn)
+        engine.load_reader_in_background()
+        return engine
 
     def with_models(self, models: Models) -> QA:
         """The same index and encoder answering with other fitted models (for held-out evaluation)."""
-        return QA(self.stored, self.settings, models, self.encoder, self.background)
+        return QA(self.stored, self.settings, models, self.encoder, self.background, self._reader_file)
+
+    def with_reader(self, reader_file: Path | None) -> QA:
+        """The same index, encoder and models marking answers with another reader (None: none)."""
+        return QA(self.stored, self.settings, self.models, self.encoder, self.background, reader_file)
+
+    def load_reader_in_background(self) -> None:
+        """Start loading the reader on another thread (onnxruntime reads the model without holding
+        Python's lock), so that a first question seldom waits for it."""
+        if self._reader_file is not None and self._reader is None and self._reader_loading is None:
+            self._reader_loading = threading.Thread(target=self._load_reader, name="qa-reader")
+            self._reader_loading.start()
+
+    @property
+    def reader(self) -> Reader | None:
+        """The reader, loaded at its first use (exported once into the encoder cache); None when
+        there is none, or it cannot be made here (answers are then marked by entity spans alone)."""
+        if self._reader_loading is not None:
+            self._reader_loading.join()
+            self._reader_loading = None
+        elif self._reader is None and self._reader_file is not None:
+            self._load_reader()
+        if self._reader_failure:
+            self._warn(f"answers are marked without the reader: {self._reader_failure}")
+            self._reader_failure = ""
+        return self._reader
+
+    def _load_reader(self) -> None:
+        from qa.answer.reader import cached_reader
+        from qa.index.embedding import default_model_path
+
+        if self._reader_file is None:
+            return
+        try:
+            model = default_model_path()  # the reader's changes were fitted on this model
+            path = cached_reader(model, self.settings.cache_dir, self._reader_file, self._warn)
+            self._reader = Reader(path, model / "tokenizer.json", self.settings.threads)
+        except (ModelError, OSError) as exc:
+            self._reader_failure = str(exc)
+            self._reader_file = None
 
     @property
     def documents(self) -> Sequence[Document]:
@@ -168,7 +222,7 @@ class QA:
         answer = Answer(
             question=ranking.question,
             answered=True,
-            passages=tuple(passages),
+            passages=tuple(self._read(ranking.question, passages)),
             query=ranking.query,
             confidence=confidence,
         )
@@ -268,13 +322,21 @@ class QA:
                 if highlight in ranking.top_spans
                 else self.answer_in(ranking.asked, highlight)
             )
-            if span is not None:
-                at = passage.highlight_start + span.start
-                answer = AnswerSpan(text=span.text, start=at, end=at + len(span.text), label=span.label)
-                passage = passage.model_copy(update={"answer": answer})
-            passages.append(passage)
+            passages.append(_with_answer(passage, span))
             highlights.append(highlight)
         return passages, highlights
+
+    def _read(self, question: str, passages: Sequence[Passage]) -> list[Passage]:
+        """The passages, each marked sentence without an entity span of the kind asked for given the
+        span the reader reads as the answer (not for a yes-or-no question: no span answers it)."""
+        unread = [i for i, p in enumerate(passages) if p.answer is None]
+        if not unread or asks_yes_or_no(question) or self.reader is None:
+            return list(passages)
+        reads = self.reader.read(question, [passages[i].highlight for i in unread])
+        marked = list(passages)
+        for i, read in zip(unread, reads, strict=True):
+            marked[i] = _with_answer(passages[i], read.span if read is not None else None)
+        return marked
 
 
 @dataclass(frozen=True)
@@ -297,11 +359,13 @@ def settle(reply: Reply, unsure_below: float, compare_from: float, alike_from: f
     if answer.confidence is not None and answer.confidence < unsure_below:
         passages = tuple(p.model_copy(update={"answer": None}) for p in answer.passages)
         return answer.model_copy(update={"passages": passages, "unsure": True, "conflicts": ()})
+    # Only answers that are things (an entity, a description) are compared: words the reader marked
+    # are free text, and two wordings of one answer would read as a disagreement.
     statements = [
         Statement(
             i,
             p.doc,
-            p.answer.text if p.answer else "",
+            p.answer.text if p.answer and p.answer.label != READ_LABEL else "",
             p.highlight,
             p.outlet or p.doc,
             p.answer.label if p.answer else "",
@@ -315,6 +379,15 @@ def settle(reply: Reply, unsure_below: float, compare_from: float, alike_from: f
 
     conflicts = tuple(find_conflicts(statements, reply.kind, answer.question, alike))
     return answer.model_copy(update={"unsure": False, "conflicts": conflicts})
+
+
+def _with_answer(passage: Passage, span: Span | None) -> Passage:
+    """The passage with its marked sentence's answer (offsets into the passage's text)."""
+    if span is None:
+        return passage
+    at = passage.highlight_start + span.start
+    answer = AnswerSpan(text=span.text, start=at, end=at + len(span.text), label=span.label)
+    return passage.model_copy(update={"answer": answer})
 
 
 def _most_likely(window: Window, likelihood: dict[int, float]) -> int:

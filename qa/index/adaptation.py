@@ -15,7 +15,7 @@ the merged weight is W + up @ down.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -103,17 +103,7 @@ def _fit_one(
     model = SentenceTransformer(str(model_path), device="cpu")
     for parameter in model.parameters():
         parameter.requires_grad_(False)
-    transformer = model[0].auto_model
-    factors: dict[str, tuple[torch.nn.Parameter, torch.nn.Parameter]] = {}
-    originals = []
-    for number, layer in enumerate(_layers(transformer)):
-        for path in TARGETS:
-            linear = _module(layer, path)
-            down = torch.nn.Parameter(torch.randn(RANK, linear.in_features) * 0.01)
-            up = torch.nn.Parameter(torch.zeros(linear.out_features, RANK))
-            factors[f"{number}.{path}"] = (down, up)
-            originals.append((linear, linear.forward))
-            linear.forward = _low_rank_forward(linear, down, up)
+    factors, detach = attach_low_rank(model[0].auto_model, RANK)
     optimiser = torch.optim.AdamW([p for pair in factors.values() for p in pair], lr=LEARNING_RATE)
     order = np.random.default_rng(seed)
     model.train()
@@ -138,8 +128,35 @@ def _fit_one(
                 loss.backward()
                 optimiser.step()
     finally:
+        detach()
+    return low_rank_changes(factors)
+
+
+def attach_low_rank(transformer: Any, rank: int) -> tuple[dict[str, tuple[Any, Any]], Callable[[], None]]:
+    """Trainable factors of a rank-`rank` change beside each TARGETS matrix of every layer (their
+    product starts at zero), by name, and a function that takes them off again."""
+    import torch
+
+    factors: dict[str, tuple[Any, Any]] = {}
+    originals = []
+    for number, layer in enumerate(_layers(transformer)):
+        for path in TARGETS:
+            linear = _module(layer, path)
+            down = torch.nn.Parameter(torch.randn(rank, linear.in_features) * 0.01)
+            up = torch.nn.Parameter(torch.zeros(linear.out_features, rank))
+            factors[f"{number}.{path}"] = (down, up)
+            originals.append((linear, linear.forward))
+            linear.forward = _low_rank_forward(linear, down, up)
+
+    def detach() -> None:
         for linear, forward in originals:
             linear.forward = forward
+
+    return factors, detach
+
+
+def low_rank_changes(factors: dict[str, tuple[Any, Any]]) -> dict[str, np.ndarray]:
+    """The fitted factors as written to a file: `<name>.down` and `<name>.up`, ALPHA folded into up."""
     return {
         f"{name}.{part}": array
         for name, (down, up) in factors.items()

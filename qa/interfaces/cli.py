@@ -311,11 +311,12 @@ def _ask(args: argparse.Namespace) -> int:
 
 
 def _index(args: argparse.Namespace) -> int:
+    from qa.answer.reader import prepare_reader
     from qa.index.build import build_index
 
-    manifest, changes = build_index(
-        _settings(args), warn=_warn, full=args.full, compact=args.compact, ray=args.ray
-    )
+    settings = _settings(args)
+    manifest, changes = build_index(settings, warn=_warn, full=args.full, compact=args.compact, ray=args.ray)
+    prepare_reader(settings.cache_dir, _warn)  # so that the first question does not wait for its export
     articles = sum(1 for f in manifest.corpus if f.sha256)
     profile = "large profile, int8 encoder" if manifest.profile == "large" else "default profile"
     segments = len(manifest.segments)

@@ -30,6 +30,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict
 
 from qa.answer.engine import QA
+from qa.answer.reader import SHIPPED_READER
 from qa.config import Settings
 from qa.index.adaptation import (
     ALPHA,
@@ -60,6 +61,7 @@ from qa.quality.fitting import (
     unsettled,
 )
 from qa.quality.judging import story_folds
+from qa.quality.reading import ReadingExample, reader_for, reading_examples
 from qa.quality.report import Results, print_comparison, print_figures, print_sets, save_report
 from qa.quality.stories import Story, check_story, library, lockbox
 from qa.retrieval.background import BACKGROUND_FILE, Background, load_background
@@ -98,6 +100,7 @@ class FitPlan(BaseModel):
     lockbox: bool = False
     write: bool = False  # ship the adaptation, background and models fitted on all
     write_models: bool = False  # ship the answer models fitted on all, keeping the adaptation
+    write_reader: bool = False  # ship the reader fitted on all (story-out runs only)
     save: Path | None = None
     compare: Path | None = None
 
@@ -109,6 +112,7 @@ class StoryOut:
     results: Results  # each development story's questions, settled with its group's thresholds
     samples: dict[str, list[Sample]]  # each story's, ranked by an adaptation not fitted on it
     pairs: dict[str, list[TrainingPair]]  # each story's adaptation pairs (none with a fixed one)
+    examples: dict[str, list[ReadingExample]]  # each story's labelled answers, for the reader
     settling: dict[str, float]  # unsure and "sources differ" thresholds chosen on all replies
 
 
@@ -225,6 +229,13 @@ def story_out(paths: LibraryPaths, stories: list[Story], plan: FitPlan) -> Story
             if plan.fit_profile is not None and plan.fit_profile != plan.profile:
                 learner = story_engine(paths, by_name[name], adapted, plan.fit_profile)
             samples[name] = collect(learner, by_name[name].questions())
+    # Each group's answers are read by a reader fitted on the other groups' labelled answers.
+    examples = {name: reading_examples(engines[name], by_name[name].questions()) for name in engines}
+    for group in groups:
+        read_by_others = [e for name, es in examples.items() if name not in group for e in es]
+        reader = reader_for(default_model_path(), read_by_others, paths.index_root)
+        for name in group:
+            engines[name] = engines[name].with_reader(reader)
     replies: dict[str, list[Judged]] = {}
     for group in groups:
         train = [x for name, xs in samples.items() if name not in group for x in xs]
@@ -248,7 +259,7 @@ def story_out(paths: LibraryPaths, stories: list[Story], plan: FitPlan) -> Story
                 chosen["alike_threshold"],
             )
     settling = choose_settling([r for rs in replies.values() for r in rs])
-    return StoryOut(results, samples, pairs, settling)
+    return StoryOut(results, samples, pairs, examples, settling)
 
 
 def shipped_answers(paths: LibraryPaths, stories: Sequence[Story], profile: Profile = "default") -> Results:
@@ -276,6 +287,12 @@ def shared_sets(paths: LibraryPaths) -> dict[str, tuple[Path, list[EvalQuestion]
     }
 
 
+def _write_reader(fitted: Path) -> None:
+    partial = SHIPPED_READER.with_name(f".{SHIPPED_READER.name}.partial")
+    shutil.copyfile(fitted, partial)
+    os.replace(partial, SHIPPED_READER)
+
+
 def _write_models(models: Models) -> None:
     (SHIPPED_DATA / MODELS_FILE).write_text(models.model_dump_json(indent=1) + "\n", encoding="utf-8")
 
@@ -291,14 +308,16 @@ def _fit_on_all(paths: LibraryPaths, plan: FitPlan, judged: StoryOut) -> None:
     names = [f"stories/{name}" for name in judged.samples]
     shipped = fit_models(all_samples, names, background.sha256).model_copy(update=judged.settling)
     _log(f"settling thresholds, chosen story-out: {judged.settling}")
+    every_example = [e for es in judged.examples.values() for e in es]
+    reader = reader_for(default_model_path(), every_example, paths.index_root)
     held: Results = {}
     for name, (corpus, questions) in shared_sets(paths).items():
-        engine = engine_for(paths, corpus, adapted, f"shared-{name}")
+        engine = engine_for(paths, corpus, adapted, f"shared-{name}").with_reader(reader)
         held[name] = answer_with(engine, shipped, questions)
     print_sets("Shared question sets, never fitted on", held)
     if plan.lockbox:
         answered = {
-            s.name: answer_with(story_engine(paths, s, adapted), shipped, s.questions())
+            s.name: answer_with(story_engine(paths, s, adapted).with_reader(reader), shipped, s.questions())
             for s in lockbox_stories(paths.stories)
         }
         print_figures("LOCKBOX (scored once)", answered)
@@ -308,7 +327,10 @@ def _fit_on_all(paths: LibraryPaths, plan: FitPlan, judged: StoryOut) -> None:
         os.replace(partial, SHIPPED_ADAPTATION)
         (SHIPPED_DATA / BACKGROUND_FILE).write_bytes(background.to_bytes())
         _write_models(shipped)
-        _log(f"wrote qa/data/encoder-adaptation.npz, models.json and {BACKGROUND_FILE}")
+        _write_reader(reader)
+        _log(
+            f"wrote qa/data/encoder-adaptation.npz, models.json, {BACKGROUND_FILE} and {SHIPPED_READER.name}"
+        )
 
 
 def fit_library(paths: LibraryPaths, plan: FitPlan) -> dict[str, float]:
@@ -346,6 +368,10 @@ def fit_library(paths: LibraryPaths, plan: FitPlan) -> dict[str, float]:
         models = fit_models(all_samples, fitted_on, load_background().sha256)
         _write_models(models.model_copy(update=judged.settling))
         _log(f"wrote qa/data/models.json (settling thresholds chosen story-out: {judged.settling})")
-    elif not (plan.story_out_only or plan.fixed_adaptation):
+    if plan.write_reader:
+        every_example = [e for es in judged.examples.values() for e in es]
+        _write_reader(reader_for(default_model_path(), every_example, paths.index_root))
+        _log(f"wrote qa/data/{SHIPPED_READER.name}, fitted on {len(every_example)} answers")
+    if not (plan.write_models or plan.story_out_only or plan.fixed_adaptation):
         _fit_on_all(paths, plan, judged)
     return means

@@ -1,0 +1,250 @@
+"""The reader: reads a question against a sentence and marks the words of the sentence that answer it.
+
+The answer spans of `qa.answer.spans` find a thing of the kind a question asks for (a person, a date,
+an amount) among the entities tagged at index time. Many questions ask for something no entity is
+("What job was he doing?": "a shift foreman"; "What did the prosecution ask for?": "84 years"), or
+the sentence's entity of that kind is not the one asked about. The reader is all-MiniLM-L6-v2 with a
+start-and-end head, as extractive readers are trained (BERT on SQuAD), fitted here on the story
+library's labelled answers (`qa.quality.reading`, `scripts/fit_reader.py`). It ships as a small file
+of low-rank changes to the model's weights and the head (qa/data/reader.npz); the first use merges
+them into the model and exports it to ONNX, int8, in the encoder cache, so a question runs it with
+onnxruntime, never torch.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from qa.answer.asking import Span
+from qa.checksums import sha256_bytes, sha256_file
+from qa.errors import ModelError
+from qa.index.layout import ONNX, ONNX_WEIGHTS
+from qa.progress import Warn
+
+if TYPE_CHECKING:
+    from tokenizers import Tokenizer
+
+SHIPPED_READER = Path(__file__).resolve().parents[1] / "data" / "reader.npz"
+EXPORT_VERSION = 1  # bump when export_reader writes a different graph
+MAX_TOKENS = 128  # question and sentence together; a longer sentence is cut (answers sit early in news)
+MAX_ANSWER_TOKENS = 15  # the longest answer the reader marks, in word pieces
+HEAD = ("qa_outputs.weight", "qa_outputs.bias")  # the start/end head's weights in the reader file
+LABEL = "PHRASE"  # the AnswerSpan label of a span the reader marked (no entity label says what it is)
+
+
+@dataclass(frozen=True)
+class Read:
+    """The reader's answer in one sentence, with its score (start and end logits summed)."""
+
+    span: Span
+    score: float
+
+
+class Reader:
+    """The exported reader through onnxruntime."""
+
+    def __init__(self, model: Path, tokenizer_path: Path, threads: int = 1) -> None:
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        options.log_severity_level = 3
+        try:
+            self._session = ort.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
+            self._tokenizer: Tokenizer = Tokenizer.from_file(str(tokenizer_path))
+        except Exception as exc:  # onnxruntime and tokenizers raise their own untyped errors
+            raise ModelError(f"cannot load the reader: {exc}") from exc
+        self._tokenizer.enable_truncation(MAX_TOKENS, strategy="only_second")
+        self._tokenizer.enable_padding()
+
+    def read(self, question: str, sentences: Sequence[str]) -> list[Read | None]:
+        """Each sentence's best span for the question (None for an empty sentence)."""
+        if not sentences:
+            return []
+        encodings = self._tokenizer.encode_batch([(question, s) for s in sentences])
+        ids = np.array([e.ids for e in encodings], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+        types = np.array([e.type_ids for e in encodings], dtype=np.int64)
+        starts, ends = self._session.run(
+            None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
+        )
+        found: list[Read | None] = []
+        for encoding, sentence, start, end in zip(encodings, sentences, starts, ends, strict=True):
+            context = np.array([i for i, s in enumerate(encoding.sequence_ids) if s == 1], dtype=np.int64)
+            if not len(context):
+                found.append(None)
+                continue
+            found.append(_best_span(sentence, encoding.offsets, context, start, end))
+        return found
+
+
+def _best_span(
+    sentence: str, offsets: list[tuple[int, int]], context: np.ndarray, start: np.ndarray, end: np.ndarray
+) -> Read:
+    """The span of context tokens (first <= last, at most MAX_ANSWER_TOKENS) with the highest
+    start + end logit."""
+    pair = start[context][:, None] + end[context][None, :]
+    first, last = np.indices(pair.shape)
+    pair[(last < first) | (last - first >= MAX_ANSWER_TOKENS)] = -np.inf
+    a, b = np.unravel_index(int(np.argmax(pair)), pair.shape)
+    begin, finish = offsets[int(context[a])][0], offsets[int(context[b])][1]
+    return Read(Span(begin, finish, sentence[begin:finish], LABEL), float(pair[a, b]))
+
+
+def reader_model_fingerprint(model_path: Path, reader_file: Path) -> str:
+    from qa.index.embedding import model_fingerprint
+
+    try:
+        return f"reader-{EXPORT_VERSION};{model_fingerprint(model_path)};{sha256_file(reader_file)}"
+    except OSError as exc:
+        raise ModelError(f"cannot read the reader {reader_file}: {exc.strerror}") from exc
+
+
+def cached_reader(
+    model_path: Path, cache_dir: Path, reader_file: Path = SHIPPED_READER, warn: Warn | None = None
+) -> Path:
+    """The reader's int8 ONNX export, made on first use (torch, some seconds) and read from
+    `cache_dir` afterwards; written in a temporary folder and moved into place graph last."""
+    key = sha256_bytes(reader_model_fingerprint(model_path, reader_file).encode())[:16]
+    folder = cache_dir / "readers" / key
+    if (folder / ONNX).exists() and (folder / ONNX_WEIGHTS).exists():
+        return folder / ONNX
+    from qa.index.embedding import quantize_int8
+
+    arrays = read_reader(reader_file)
+    if warn is not None:
+        warn("preparing the reader model (once, some seconds)")
+
+    partial = folder.with_name(f".{folder.name}.{os.getpid()}.partial")
+    try:
+        shutil.rmtree(partial, ignore_errors=True)
+        (partial / "float").mkdir(parents=True)
+        export_reader(model_path, arrays, partial / "float" / ONNX)
+        quantize_int8(partial / "float" / ONNX, partial / ONNX)
+        folder.mkdir(exist_ok=True)
+        for name in (ONNX_WEIGHTS, ONNX):
+            os.replace(partial / name, folder / name)
+    finally:
+        shutil.rmtree(partial, ignore_errors=True)
+    return folder / ONNX
+
+
+def prepare_reader(cache_dir: Path, warn: Warn) -> None:
+    """Make the shipped reader's export in the cache if it is not there (`qa index` does this)."""
+    from qa.index.embedding import default_model_path
+
+    try:
+        cached_reader(default_model_path(), cache_dir, SHIPPED_READER, warn)
+    except (ModelError, OSError) as exc:
+        warn(f"answers will be marked without the reader: {exc}")
+
+
+def read_reader(path: Path) -> dict[str, np.ndarray]:
+    """The reader file: low-rank changes (`<layer>.<matrix>.down` and `.up`) and the head."""
+    import zipfile
+
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            arrays = {name: data[name].astype(np.float32) for name in data.files}
+    except OSError as exc:
+        raise ModelError(f"cannot read the reader {path}: {exc.strerror or exc}") from exc
+    except (ValueError, zipfile.BadZipFile) as exc:
+        raise ModelError(f"cannot read the reader {path}: not a .npz file of matrices") from exc
+    if any(name not in arrays for name in HEAD):
+        raise ModelError(f"the reader {path} has no start/end head")
+    return arrays
+
+
+def write_reader(arrays: dict[str, np.ndarray], path: Path) -> None:
+    """Written atomically, as float16 (as the encoder adaptation is)."""
+    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    halves: dict[str, Any] = {name: a.astype(np.float16) for name, a in sorted(arrays.items())}
+    with partial.open("wb") as out:
+        np.savez_compressed(out, **halves)
+    os.replace(partial, path)
+
+
+def question_answering_model(model_path: Path) -> Any:
+    """all-MiniLM-L6-v2 as a transformers BERT with a start/end head (the head's weights unset)."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    from transformers import AutoModelForQuestionAnswering
+    from transformers.utils import logging as transformers_logging
+
+    level = transformers_logging.get_verbosity()
+    transformers_logging.set_verbosity_error()  # "newly initialized: qa_outputs": the head is ours
+    transformers_logging.disable_progress_bar()
+    try:
+        return AutoModelForQuestionAnswering.from_pretrained(str(model_path))
+    finally:
+        transformers_logging.set_verbosity(level)
+        transformers_logging.enable_progress_bar()
+
+
+def export_reader(model_path: Path, arrays: dict[str, np.ndarray], target: Path) -> None:
+    """The model with the reader's changes merged in, as ONNX: the graph at `target`, its weights
+    beside it (ONNX_WEIGHTS, as the encoder's export)."""
+    import onnx
+    import torch
+
+    from qa.index.adaptation import apply_adaptation
+
+    model = question_answering_model(model_path).eval()
+    apply_adaptation(model.bert, {n: a for n, a in arrays.items() if n not in HEAD})
+    with torch.no_grad():
+        model.qa_outputs.weight.copy_(torch.from_numpy(arrays[HEAD[0]]))
+        model.qa_outputs.bias.copy_(torch.from_numpy(arrays[HEAD[1]]))
+
+    class _Logits(torch.nn.Module):
+        def __init__(self, inner: torch.nn.Module) -> None:
+            super().__init__()
+            self.inner = inner
+
+        def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
+            out = self.inner(input_ids, attention_mask, token_type_ids)
+            return out.start_logits, out.end_logits
+
+    sample = torch.ones((2, 8), dtype=torch.int64)
+    axes = {0: "batch", 1: "tokens"}
+    root = logging.getLogger()
+    level = root.level
+    with warnings.catch_warnings(), torch.no_grad():
+        warnings.simplefilter("ignore")
+        root.setLevel(logging.ERROR)
+        try:
+            torch.onnx.export(
+                _Logits(model),
+                (sample, sample, torch.zeros_like(sample)),
+                str(target),
+                input_names=["input_ids", "attention_mask", "token_type_ids"],
+                output_names=["start_logits", "end_logits"],
+                dynamic_axes={
+                    "input_ids": axes,
+                    "attention_mask": axes,
+                    "token_type_ids": axes,
+                    "start_logits": axes,
+                    "end_logits": axes,
+                },
+                opset_version=17,
+                dynamo=False,
+            )
+        finally:
+            root.setLevel(level)
+    onnx.save_model(
+        onnx.load(str(target)),
+        str(target),
+        save_as_external_data=True,
+        all_tensors_to_one_file=True,
+        location=ONNX_WEIGHTS,
+        size_threshold=1024,
+    )
