@@ -1,7 +1,8 @@
 """Cold `qa ask` and warm per-question latency on the seeds, this checkout against another one (a git
 worktree of an earlier commit), interleaved run by run so that both see the same machine.
 
-Run: .venv/bin/python bench/interleaved.py OTHER_CHECKOUT [ROUNDS] [WARM]   (default 15 cold rounds, 3 warm)
+Run: .venv/bin/python bench/interleaved.py OTHER_CHECKOUT [ROUNDS] [WARM] [QUESTION]
+(default 15 cold rounds, 3 warm, "Who lifted the ban?" asked cold)
 
 Both checkouts run with this checkout's Python environment; each answers from an index of its own
 (`index/` inside it), built before timing starts. Warm latency is the median over the dev questions
@@ -27,8 +28,8 @@ print(statistics.median(warm_latencies(engine, rounds=5)) * 1000)
 """
 
 
-def cold(checkout: Path) -> float:
-    seconds, _ = run_timed([PYTHON, "-m", "qa", "ask", QUESTION, "--json"], cwd=checkout)
+def cold(checkout: Path, question: str) -> float:
+    seconds, _ = run_timed([PYTHON, "-m", "qa", "ask", question, "--json"], cwd=checkout)
     return seconds
 
 
@@ -41,6 +42,7 @@ def main() -> None:
     other = Path(sys.argv[1]).resolve()
     rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 15
     warm_runs = int(sys.argv[3]) if len(sys.argv) > 3 else 3
+    question = sys.argv[4] if len(sys.argv) > 4 else QUESTION
     checkouts = {"this": ROOT, "other": other}
     for checkout in checkouts.values():  # build each index and fill the page cache
         subprocess.run([PYTHON, "-m", "qa", "ask", QUESTION], cwd=checkout, capture_output=True, check=True)
@@ -48,13 +50,14 @@ def main() -> None:
     warms: dict[str, list[float]] = {name: [] for name in checkouts}
     for _ in range(rounds):
         for name, checkout in checkouts.items():
-            colds[name].append(cold(checkout))
+            colds[name].append(cold(checkout, question))
     for _ in range(warm_runs):
         for name, checkout in checkouts.items():
             warms[name].append(warm(checkout))
     print(
         f"this checkout against {other}, {rounds} cold runs and {warm_runs} warm processes each, interleaved"
     )
+    print(f"asked cold: {question!r}")
     print()
     rows = [
         [
