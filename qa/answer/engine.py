@@ -159,8 +159,8 @@ class QA:
             model = default_model_path()  # the reader's changes were fitted on this model
             path = cached_reader(model, self.settings.cache_dir, self._reader_file, self._warn)
             self._reader = Reader(path, model / "tokenizer.json", self.settings.threads)
-        except (ModelError, OSError) as exc:
-            self._reader_failure = str(exc)
+        except Exception as exc:  # on its own thread: reported at first use, never raised there
+            self._reader_failure = str(exc) or type(exc).__name__
             self._reader_file = None
 
     @property

@@ -13,10 +13,10 @@ onnxruntime, never torch.
 
 from __future__ import annotations
 
-import logging
 import os
 import shutil
-import warnings
+import tempfile
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -120,24 +120,40 @@ def cached_reader(
     folder = cache_dir / "readers" / key
     if (folder / ONNX).exists() and (folder / ONNX_WEIGHTS).exists():
         return folder / ONNX
+    arrays = read_reader(reader_file)
+    with _EXPORTING:  # one engine exports, another of this process waits for it
+        if (folder / ONNX).exists() and (folder / ONNX_WEIGHTS).exists():
+            return folder / ONNX  # another engine of this process made it meanwhile
+        if warn is not None:
+            warn("preparing the reader model (once, some seconds)")
+        _export_into(folder, model_path, arrays)
+    return folder / ONNX
+
+
+# Exports of the reader are serialised within a process (processes use folders of their own).
+_EXPORTING = threading.Lock()
+
+
+def _export_into(folder: Path, model_path: Path, arrays: dict[str, np.ndarray]) -> None:
     from qa.index.embedding import quantize_int8
 
-    arrays = read_reader(reader_file)
-    if warn is not None:
-        warn("preparing the reader model (once, some seconds)")
-
-    partial = folder.with_name(f".{folder.name}.{os.getpid()}.partial")
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    # a folder of its own, moved into place graph last: an interrupted export leaves nothing half made
+    partial = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".partial", dir=folder.parent))
     try:
-        shutil.rmtree(partial, ignore_errors=True)
-        (partial / "float").mkdir(parents=True)
-        export_reader(model_path, arrays, partial / "float" / ONNX)
-        quantize_int8(partial / "float" / ONNX, partial / ONNX)
+        (partial / "float").mkdir()
+        try:
+            export_reader(model_path, arrays, partial / "float" / ONNX)
+            quantize_int8(partial / "float" / ONNX, partial / ONNX)
+        except (OSError, ModelError):
+            raise
+        except Exception as exc:  # torch and onnx raise their own kinds; the reader is then left out
+            raise ModelError(f"cannot export the reader: {exc}") from exc
         folder.mkdir(exist_ok=True)
         for name in (ONNX_WEIGHTS, ONNX):
             os.replace(partial / name, folder / name)
     finally:
         shutil.rmtree(partial, ignore_errors=True)
-    return folder / ONNX
 
 
 def prepare_reader(cache_dir: Path, warn: Warn) -> None:
@@ -152,27 +168,19 @@ def prepare_reader(cache_dir: Path, warn: Warn) -> None:
 
 def read_reader(path: Path) -> dict[str, np.ndarray]:
     """The reader file: low-rank changes (`<layer>.<matrix>.down` and `.up`) and the head."""
-    import zipfile
+    from qa.index.adaptation import load_matrices
 
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            arrays = {name: data[name].astype(np.float32) for name in data.files}
-    except OSError as exc:
-        raise ModelError(f"cannot read the reader {path}: {exc.strerror or exc}") from exc
-    except (ValueError, zipfile.BadZipFile) as exc:
-        raise ModelError(f"cannot read the reader {path}: not a .npz file of matrices") from exc
+    arrays = load_matrices(path, "the reader")
     if any(name not in arrays for name in HEAD):
         raise ModelError(f"the reader {path} has no start/end head")
     return arrays
 
 
 def write_reader(arrays: dict[str, np.ndarray], path: Path) -> None:
-    """Written atomically, as float16 (as the encoder adaptation is)."""
-    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
-    halves: dict[str, Any] = {name: a.astype(np.float16) for name, a in sorted(arrays.items())}
-    with partial.open("wb") as out:
-        np.savez_compressed(out, **halves)
-    os.replace(partial, path)
+    """Written as the encoder adaptation is: atomically, as float16."""
+    from qa.index.adaptation import write_adaptation
+
+    write_adaptation(arrays, path)
 
 
 def question_answering_model(model_path: Path) -> Any:
@@ -194,10 +202,10 @@ def question_answering_model(model_path: Path) -> Any:
 def export_reader(model_path: Path, arrays: dict[str, np.ndarray], target: Path) -> None:
     """The model with the reader's changes merged in, as ONNX: the graph at `target`, its weights
     beside it (ONNX_WEIGHTS, as the encoder's export)."""
-    import onnx
     import torch
 
     from qa.index.adaptation import apply_adaptation
+    from qa.index.embedding import export_token_model
 
     model = question_answering_model(model_path).eval()
     apply_adaptation(model.bert, {n: a for n, a in arrays.items() if n not in HEAD})
@@ -215,36 +223,6 @@ def export_reader(model_path: Path, arrays: dict[str, np.ndarray], target: Path)
             return out.start_logits, out.end_logits
 
     sample = torch.ones((2, 8), dtype=torch.int64)
-    axes = {0: "batch", 1: "tokens"}
-    root = logging.getLogger()
-    level = root.level
-    with warnings.catch_warnings(), torch.no_grad():
-        warnings.simplefilter("ignore")
-        root.setLevel(logging.ERROR)
-        try:
-            torch.onnx.export(
-                _Logits(model),
-                (sample, sample, torch.zeros_like(sample)),
-                str(target),
-                input_names=["input_ids", "attention_mask", "token_type_ids"],
-                output_names=["start_logits", "end_logits"],
-                dynamic_axes={
-                    "input_ids": axes,
-                    "attention_mask": axes,
-                    "token_type_ids": axes,
-                    "start_logits": axes,
-                    "end_logits": axes,
-                },
-                opset_version=17,
-                dynamo=False,
-            )
-        finally:
-            root.setLevel(level)
-    onnx.save_model(
-        onnx.load(str(target)),
-        str(target),
-        save_as_external_data=True,
-        all_tensors_to_one_file=True,
-        location=ONNX_WEIGHTS,
-        size_threshold=1024,
+    export_token_model(
+        _Logits(model), (sample, sample, torch.zeros_like(sample)), target, ["start_logits", "end_logits"]
     )

@@ -187,19 +187,24 @@ def write_adaptation(changes: dict[str, np.ndarray], path: Path) -> None:
 
 
 def read_adaptation(path: Path) -> dict[str, np.ndarray]:
-    import zipfile  # here, not at the top: a question imports this module and never reads the file
-
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            changes = {name: data[name].astype(np.float32) for name in data.files}
-    except OSError as exc:
-        raise ModelError(f"cannot read the encoder adaptation {path}: {exc.strerror or exc}") from exc
-    except (ValueError, zipfile.BadZipFile) as exc:
-        raise ModelError(f"cannot read the encoder adaptation {path}: not a .npz file of matrices") from exc
+    changes = load_matrices(path, "the encoder adaptation")
     names = {name.rsplit(".", 1)[0] for name in changes}
     if not names or any(f"{n}.down" not in changes or f"{n}.up" not in changes for n in names):
         raise ModelError(f"the encoder adaptation {path} is not a set of .down/.up matrices")
     return changes
+
+
+def load_matrices(path: Path, what: str) -> dict[str, np.ndarray]:
+    """The float32 matrices of a .npz file (`what` names it in errors: "the encoder adaptation")."""
+    import zipfile  # here, not at the top: a question imports this module and never reads the file
+
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            return {name: data[name].astype(np.float32) for name in data.files}
+    except OSError as exc:
+        raise ModelError(f"cannot read {what} {path}: {exc.strerror or exc}") from exc
+    except (ValueError, zipfile.BadZipFile) as exc:
+        raise ModelError(f"cannot read {what} {path}: not a .npz file of matrices") from exc
 
 
 def adaptation_fingerprint(path: Path) -> str:
