@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +13,7 @@ from qa.answer.asking import Asked, Span, asked, asks_yes_or_no
 from qa.answer.conflicts import Statement, find_conflicts
 from qa.answer.questions import clean_question, earlier_questions
 from qa.answer.reader import LABEL as READ_LABEL
-from qa.answer.reader import SHIPPED_READER, Reader
+from qa.answer.reader import SHIPPED_READER, LazyReader, Reader
 from qa.answer.spans import find_answer
 from qa.config import Settings
 from qa.errors import ModelError, UsageError
@@ -83,7 +82,7 @@ class QA:
         warn: Warn = to_stderr,
     ) -> None:
         """`reader_file`: the reader's fitted changes (qa.answer.reader), None for answers read by
-        entity spans alone."""
+        entity spans alone; loaded at its first use (`QA.open` starts loading it at once)."""
         from qa.index.embedding import OnnxEncoder
 
         self.settings = settings
@@ -99,11 +98,9 @@ class QA:
             stored.encoder_path, stored.tokenizer_path, stored.manifest.max_tokens, settings.threads
         )
         self._table = stored.table
-        self._reader_file = reader_file
-        self._reader: Reader | None = None
-        self._reader_loading: threading.Thread | None = None
-        self._reader_failure = ""
-        self._warn = warn
+        self._reader: LazyReader | None = None
+        if reader_file is not None:
+            self._reader = LazyReader(reader_file, settings.cache_dir, settings.threads, warn)
 
     @classmethod
     def open(
@@ -117,51 +114,26 @@ class QA:
         stored = open_index(settings, warn, warmup)
         encoder = warmup.encoder_of(stored.path) if warmup is not None else None
         engine = cls(stored, settings, encoder=encoder, warn=warn)
-        engine.load_reader_in_background()
+        if engine._reader is not None:
+            engine._reader.start()
         return engine
 
     def with_models(self, models: Models) -> QA:
-        """The same index and encoder answering with other fitted models (for held-out evaluation)."""
-        return QA(self.stored, self.settings, models, self.encoder, self.background, self._reader_file)
+        """The same index, encoder and reader answering with other fitted models (for held-out
+        evaluation)."""
+        engine = QA(self.stored, self.settings, models, self.encoder, self.background, reader_file=None)
+        engine._reader = self._reader  # loaded once, whichever engine uses it first
+        return engine
 
     def with_reader(self, reader_file: Path | None) -> QA:
         """The same index, encoder and models marking answers with another reader (None: none)."""
         return QA(self.stored, self.settings, self.models, self.encoder, self.background, reader_file)
 
-    def load_reader_in_background(self) -> None:
-        """Start loading the reader on another thread (onnxruntime reads the model without holding
-        Python's lock), so that a first question seldom waits for it."""
-        if self._reader_file is not None and self._reader is None and self._reader_loading is None:
-            self._reader_loading = threading.Thread(target=self._load_reader, name="qa-reader")
-            self._reader_loading.start()
-
     @property
     def reader(self) -> Reader | None:
-        """The reader, loaded at its first use (exported once into the encoder cache); None when
-        there is none, or it cannot be made here (answers are then marked by entity spans alone)."""
-        if self._reader_loading is not None:
-            self._reader_loading.join()
-            self._reader_loading = None
-        elif self._reader is None and self._reader_file is not None:
-            self._load_reader()
-        if self._reader_failure:
-            self._warn(f"answers are marked without the reader: {self._reader_failure}")
-            self._reader_failure = ""
-        return self._reader
-
-    def _load_reader(self) -> None:
-        from qa.answer.reader import cached_reader
-        from qa.index.embedding import default_model_path
-
-        if self._reader_file is None:
-            return
-        try:
-            model = default_model_path()  # the reader's changes were fitted on this model
-            path = cached_reader(model, self.settings.cache_dir, self._reader_file, self._warn)
-            self._reader = Reader(path, model / "tokenizer.json", self.settings.threads)
-        except Exception as exc:  # on its own thread: reported at first use, never raised there
-            self._reader_failure = str(exc) or type(exc).__name__
-            self._reader_file = None
+        """The reader (exported once into the encoder cache); None when there is none, or it cannot
+        be made here (answers are then marked by entity spans alone)."""
+        return None if self._reader is None else self._reader.get()
 
     @property
     def documents(self) -> Sequence[Document]:

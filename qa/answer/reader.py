@@ -14,8 +14,6 @@ onnxruntime, never torch.
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -54,7 +52,6 @@ class Reader:
 
     def __init__(self, model: Path, tokenizer_path: Path, threads: int = 1) -> None:
         import onnxruntime as ort
-        from tokenizers import Tokenizer
 
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
@@ -62,11 +59,9 @@ class Reader:
         options.log_severity_level = 3
         try:
             self._session = ort.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
-            self._tokenizer: Tokenizer = Tokenizer.from_file(str(tokenizer_path))
-        except Exception as exc:  # onnxruntime and tokenizers raise their own untyped errors
+        except Exception as exc:  # onnxruntime raises its own untyped errors
             raise ModelError(f"cannot load the reader: {exc}") from exc
-        self._tokenizer.enable_truncation(MAX_TOKENS, strategy="only_second")
-        self._tokenizer.enable_padding()
+        self._tokenizer = reader_tokenizer(tokenizer_path)
 
     def read(self, question: str, sentences: Sequence[str]) -> list[Read | None]:
         """Each sentence's best span for the question (None for an empty sentence)."""
@@ -89,6 +84,17 @@ class Reader:
         return found
 
 
+def reader_tokenizer(path: Path) -> Tokenizer:
+    """The tokenizer as the reader reads, and is fitted: a question and a sentence as a pair, cut from
+    the sentence's end at MAX_TOKENS, padded to the longest pair of a batch."""
+    from qa.index.embedding import load_tokenizer
+
+    tokenizer = load_tokenizer(path, MAX_TOKENS)
+    tokenizer.enable_truncation(MAX_TOKENS, strategy="only_second")
+    tokenizer.enable_padding()
+    return tokenizer
+
+
 def _best_span(
     sentence: str, offsets: list[tuple[int, int]], context: np.ndarray, start: np.ndarray, end: np.ndarray
 ) -> Read:
@@ -100,6 +106,48 @@ def _best_span(
     a, b = np.unravel_index(int(np.argmax(pair)), pair.shape)
     begin, finish = offsets[int(context[a])][0], offsets[int(context[b])][1]
     return Read(Span(begin, finish, sentence[begin:finish], LABEL), float(pair[a, b]))
+
+
+class LazyReader:
+    """The reader of one reader file, made and loaded once: on a thread started beforehand (onnxruntime
+    reads the model without holding Python's lock) or at first use. Engines that answer alike share
+    it. Where it cannot be made, `get` says so once and gives None: answers are then marked by
+    entity spans alone."""
+
+    def __init__(self, reader_file: Path, cache_dir: Path, threads: int, warn: Warn) -> None:
+        self._file, self._cache_dir, self._threads, self._warn = reader_file, cache_dir, threads, warn
+        self._reader: Reader | None = None
+        self._loading: threading.Thread | None = None
+        self._failure = ""
+        self._done = False
+
+    def start(self) -> None:
+        """Start loading on another thread, so that a first question seldom waits for it."""
+        if not self._done and self._loading is None:
+            self._loading = threading.Thread(target=self._load, name="qa-reader")
+            self._loading.start()
+
+    def get(self) -> Reader | None:
+        if self._loading is not None:
+            self._loading.join()
+            self._loading = None
+        elif not self._done:
+            self._load()
+        if self._failure:
+            self._warn(f"answers are marked without the reader: {self._failure}")
+            self._failure = ""
+        return self._reader
+
+    def _load(self) -> None:
+        from qa.index.embedding import default_model_path
+
+        try:
+            model = default_model_path()  # the reader's changes were fitted on this model
+            path = cached_reader(model, self._cache_dir, self._file, self._warn)
+            self._reader = Reader(path, model / "tokenizer.json", self._threads)
+        except Exception as exc:  # perhaps on its own thread: reported at first use, never raised there
+            self._failure = str(exc) or type(exc).__name__
+        self._done = True
 
 
 def reader_model_fingerprint(model_path: Path, reader_file: Path) -> str:
@@ -116,31 +164,15 @@ def cached_reader(
 ) -> Path:
     """The reader's int8 ONNX export, made on first use (torch, some seconds) and read from
     `cache_dir` afterwards; written in a temporary folder and moved into place graph last."""
+    from qa.index.embedding import is_exported, publish_export, quantize_int8
+
     key = sha256_bytes(reader_model_fingerprint(model_path, reader_file).encode())[:16]
     folder = cache_dir / "readers" / key
-    if (folder / ONNX).exists() and (folder / ONNX_WEIGHTS).exists():
+    if is_exported(folder):
         return folder / ONNX
     arrays = read_reader(reader_file)
-    with _EXPORTING:  # one engine exports, another of this process waits for it
-        if (folder / ONNX).exists() and (folder / ONNX_WEIGHTS).exists():
-            return folder / ONNX  # another engine of this process made it meanwhile
-        if warn is not None:
-            warn("preparing the reader model (once, some seconds)")
-        _export_into(folder, model_path, arrays)
-    return folder / ONNX
 
-
-# Exports of the reader are serialised within a process (processes use folders of their own).
-_EXPORTING = threading.Lock()
-
-
-def _export_into(folder: Path, model_path: Path, arrays: dict[str, np.ndarray]) -> None:
-    from qa.index.embedding import quantize_int8
-
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    # a folder of its own, moved into place graph last: an interrupted export leaves nothing half made
-    partial = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".partial", dir=folder.parent))
-    try:
+    def make(partial: Path) -> None:
         (partial / "float").mkdir()
         try:
             export_reader(model_path, arrays, partial / "float" / ONNX)
@@ -149,11 +181,17 @@ def _export_into(folder: Path, model_path: Path, arrays: dict[str, np.ndarray]) 
             raise
         except Exception as exc:  # torch and onnx raise their own kinds; the reader is then left out
             raise ModelError(f"cannot export the reader: {exc}") from exc
-        folder.mkdir(exist_ok=True)
-        for name in (ONNX_WEIGHTS, ONNX):
-            os.replace(partial / name, folder / name)
-    finally:
-        shutil.rmtree(partial, ignore_errors=True)
+
+    with _EXPORTING:  # one engine exports, another of this process waits for it
+        if is_exported(folder):
+            return folder / ONNX  # another engine of this process made it meanwhile
+        if warn is not None:
+            warn("preparing the reader model (once, some seconds)")
+        return publish_export(folder, make, (ONNX_WEIGHTS,))
+
+
+# Exports of the reader are serialised within a process (processes use folders of their own).
+_EXPORTING = threading.Lock()
 
 
 def prepare_reader(cache_dir: Path, warn: Warn) -> None:

@@ -11,8 +11,9 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import tempfile
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -84,20 +85,35 @@ def cached_export(
     if int8:
         identity += f";int8-{INT8_VERSION}"
     folder = cache_dir / "encoders" / sha256_bytes(identity.encode())[:16]
-    if (folder / ONNX).exists() and (folder / ONNX_WEIGHTS).exists():
+    if is_exported(folder):
         return folder / ONNX
-    partial = folder.with_name(f".{folder.name}.{os.getpid()}.partial")
-    try:
-        shutil.rmtree(partial, ignore_errors=True)
-        partial.mkdir(parents=True)
+
+    def make(partial: Path) -> None:
         if int8:
             float_export = cached_export(model_path, fingerprint, cache_dir, threads, adaptation)
             quantize_int8(float_export, partial / ONNX)
         else:
             SentenceTransformerEncoder(model_path, threads, adaptation).export_onnx(partial / ONNX)
         (partial / WEIGHTS_SUM).write_text(sha256_file(partial / ONNX_WEIGHTS), encoding="utf-8")
+
+    return publish_export(folder, make, (ONNX_WEIGHTS, WEIGHTS_SUM))
+
+
+def is_exported(folder: Path) -> bool:
+    """The folder holds an export: its graph and the weights beside it."""
+    return (folder / ONNX).exists() and (folder / ONNX_WEIGHTS).exists()
+
+
+def publish_export(folder: Path, make: Callable[[Path], None], files: Sequence[str]) -> Path:
+    """`make(partial)` writes an export (its graph ONNX and `files`) into a fresh temporary folder
+    beside `folder`; they are then moved into `folder`, the graph last, so an interrupted export
+    leaves no half-written one and two at once never share a folder. Returns the graph's path."""
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    partial = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".partial", dir=folder.parent))
+    try:
+        make(partial)
         folder.mkdir(exist_ok=True)
-        for name in (ONNX_WEIGHTS, WEIGHTS_SUM, ONNX):
+        for name in (*files, ONNX):
             os.replace(partial / name, folder / name)
     finally:
         shutil.rmtree(partial, ignore_errors=True)

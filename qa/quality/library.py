@@ -287,10 +287,17 @@ def shared_sets(paths: LibraryPaths) -> dict[str, tuple[Path, list[EvalQuestion]
     }
 
 
-def _write_reader(fitted: Path) -> None:
-    partial = SHIPPED_READER.with_name(f".{SHIPPED_READER.name}.partial")
+def _ship(fitted: Path, shipped: Path) -> None:
+    """Copy a fitted file over the shipped one atomically (a partial copy moved into place)."""
+    partial = shipped.with_name(f".{shipped.name}.partial")
     shutil.copyfile(fitted, partial)
-    os.replace(partial, SHIPPED_READER)
+    os.replace(partial, shipped)
+
+
+def _reader_on_all(paths: LibraryPaths, judged: StoryOut) -> Path:
+    """The reader fitted on every development story's labelled answers."""
+    every_example = [e for es in judged.examples.values() for e in es]
+    return reader_for(default_model_path(), every_example, paths.index_root)
 
 
 def _write_models(models: Models) -> None:
@@ -308,8 +315,7 @@ def _fit_on_all(paths: LibraryPaths, plan: FitPlan, judged: StoryOut) -> None:
     names = [f"stories/{name}" for name in judged.samples]
     shipped = fit_models(all_samples, names, background.sha256).model_copy(update=judged.settling)
     _log(f"settling thresholds, chosen story-out: {judged.settling}")
-    every_example = [e for es in judged.examples.values() for e in es]
-    reader = reader_for(default_model_path(), every_example, paths.index_root)
+    reader = _reader_on_all(paths, judged)
     held: Results = {}
     for name, (corpus, questions) in shared_sets(paths).items():
         engine = engine_for(paths, corpus, adapted, f"shared-{name}").with_reader(reader)
@@ -322,12 +328,10 @@ def _fit_on_all(paths: LibraryPaths, plan: FitPlan, judged: StoryOut) -> None:
         }
         print_figures("LOCKBOX (scored once)", answered)
     if plan.write:
-        partial = SHIPPED_ADAPTATION.with_name(f".{SHIPPED_ADAPTATION.name}.partial")
-        shutil.copyfile(adapted, partial)
-        os.replace(partial, SHIPPED_ADAPTATION)
+        _ship(adapted, SHIPPED_ADAPTATION)
         (SHIPPED_DATA / BACKGROUND_FILE).write_bytes(background.to_bytes())
         _write_models(shipped)
-        _write_reader(reader)
+        _ship(reader, SHIPPED_READER)
         _log(
             f"wrote qa/data/encoder-adaptation.npz, models.json, {BACKGROUND_FILE} and {SHIPPED_READER.name}"
         )
@@ -369,9 +373,8 @@ def fit_library(paths: LibraryPaths, plan: FitPlan) -> dict[str, float]:
         _write_models(models.model_copy(update=judged.settling))
         _log(f"wrote qa/data/models.json (settling thresholds chosen story-out: {judged.settling})")
     if plan.write_reader:
-        every_example = [e for es in judged.examples.values() for e in es]
-        _write_reader(reader_for(default_model_path(), every_example, paths.index_root))
-        _log(f"wrote qa/data/{SHIPPED_READER.name}, fitted on {len(every_example)} answers")
+        _ship(_reader_on_all(paths, judged), SHIPPED_READER)
+        _log(f"wrote qa/data/{SHIPPED_READER.name}")
     if not (plan.write_models or plan.story_out_only or plan.fixed_adaptation):
         _fit_on_all(paths, plan, judged)
     return means

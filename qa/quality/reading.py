@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from qa.answer.engine import QA
-from qa.answer.reader import HEAD, MAX_TOKENS, question_answering_model, write_reader
+from qa.answer.reader import HEAD, MAX_TOKENS, question_answering_model, reader_tokenizer, write_reader
 from qa.index.adaptation import ALPHA, attach_low_rank, low_rank_changes
 from qa.quality.evaluate import EvalQuestion
 from qa.text import normalize
@@ -74,7 +74,6 @@ def fit_reader(
     machine: fixed seed, fixed order)."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     import torch
-    from tokenizers import Tokenizer
 
     torch.manual_seed(SEED)
     model = question_answering_model(model_path)
@@ -90,9 +89,7 @@ def fit_reader(
     schedule = torch.optim.lr_scheduler.LambdaLR(
         optimiser, lambda s: min(1.0, (s + 1) / (WARMUP * steps)) * max(0.0, 1 - s / steps)
     )
-    tokenizer = Tokenizer.from_file(str(model_path / "tokenizer.json"))
-    tokenizer.enable_truncation(MAX_TOKENS, strategy="only_second")
-    tokenizer.enable_padding()
+    tokenizer = reader_tokenizer(model_path / "tokenizer.json")
     order = np.random.default_rng(SEED)
     model.train()
     for _ in range(epochs):
