@@ -28,6 +28,11 @@ from qa.answer.spans import find_answer
         ("Who is Tobias Fenn?", "description"),
         ("who is marta silva", "description"),
         ("What is Section 114?", "description"),
+        # what a clause inside the question says is not what it asks for
+        ("What speed was the lorry doing when it left the road?", "value"),
+        ("What ages were the two climbers who fell?", "value"),
+        ("How many passengers were aboard when the ferry sank?", "count"),
+        ("Who was driving when the lorry crashed?", "person"),
     ],
 )
 def test_the_kind_of_thing_a_question_asks_for(question, kind):
@@ -36,7 +41,14 @@ def test_the_kind_of_thing_a_question_asks_for(question, kind):
 
 
 @pytest.mark.parametrize(
-    "question", ["Why was the bridge closed?", "Did the council approve it?", "How did it happen?"]
+    "question",
+    [
+        "Why was the bridge closed?",
+        "Did the council approve it?",
+        "How did it happen?",
+        "What did the minister say when she was asked about it?",
+        "How did the crew escape after the engine failed?",
+    ],
 )
 def test_questions_no_span_answers(question):
     assert asked(question) is None

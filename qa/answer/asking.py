@@ -138,6 +138,24 @@ _YES_OR_NO = re.compile(
 )
 
 
+_WH_WORD = re.compile(r"\b(?:what|which|who|whom|whose|when|where|why|how)\b", re.I)
+# What starts a clause inside a question: "the victims *who* died", "doing *when* it hit the bike"
+_CLAUSE_START = re.compile(
+    r"\b(?:when|where|who|whom|whose|which|after|before|while|if|because|since|until|as|that)\b", re.I
+)
+
+
+def main_clause(question: str) -> str:
+    """The question up to the first clause after its question word: what it asks for is said there.
+    "What speed was the car doing *when it hit the bike*?" asks for a speed, not a date; "What ages
+    were the victims *who died*?" for ages, not a person."""
+    wh = _WH_WORD.search(question)
+    if wh is None:
+        return question
+    inner = _CLAUSE_START.search(question, wh.end())
+    return question if inner is None else question[: inner.start()]
+
+
 def asks_yes_or_no(question: str) -> bool:
     """A question answered yes or no ("Did the ban end?"): no span of a sentence answers it."""
     return _YES_OR_NO.match(question) is not None
@@ -154,14 +172,15 @@ def asked(question: str) -> Asked | None:
     )
     if who_is is not None:
         return Asked("description", None, who_is.group("subject").strip(), question)
+    clause = main_clause(question)
     for pattern, kind in _QUESTION_KINDS:
-        if pattern.search(question):
-            noun = _ASKED_NOUN.search(question)
+        if pattern.search(clause):
+            noun = _ASKED_NOUN.search(clause)
             return Asked(kind, noun.group("noun").lower() if noun else None, None, question)
-    what = _WHAT_THE.match(question)
+    what = _WHAT_THE.match(clause)
     if what is not None:
         return Asked("value", what.group("phrase").split()[-1].lower(), None, question)
-    which = _WHICH_NOUN.match(question)
+    which = _WHICH_NOUN.match(clause)
     if which is not None:
         return Asked("value", which.group("noun").lower(), None, question)
     if _KEYWORDS.match(question):  # "kessel bridge repair cost": words typed into a search box
