@@ -29,7 +29,7 @@ from qa.index.layout import ONNX, ONNX_WEIGHTS
 from qa.progress import Warn
 
 if TYPE_CHECKING:
-    from tokenizers import Tokenizer
+    from tokenizers import Encoding, Tokenizer
 
 SHIPPED_READER = Path(__file__).resolve().parents[1] / "data" / "reader.npz"
 EXPORT_VERSION = 1  # bump when export_reader writes a different graph
@@ -68,12 +68,7 @@ class Reader:
         if not sentences:
             return []
         encodings = self._tokenizer.encode_batch([(question, s) for s in sentences])
-        ids = np.array([e.ids for e in encodings], dtype=np.int64)
-        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
-        types = np.array([e.type_ids for e in encodings], dtype=np.int64)
-        starts, ends = self._session.run(
-            None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
-        )
+        starts, ends = self._session.run(None, pair_inputs(encodings))
         found: list[Read | None] = []
         for encoding, sentence, start, end in zip(encodings, sentences, starts, ends, strict=True):
             context = np.array([i for i, s in enumerate(encoding.sequence_ids) if s == 1], dtype=np.int64)
@@ -82,6 +77,15 @@ class Reader:
                 continue
             found.append(_best_span(sentence, encoding.offsets, context, start, end))
         return found
+
+
+def pair_inputs(encodings: Sequence[Encoding]) -> dict[str, np.ndarray]:
+    """The model's inputs for encoded (question, sentence) pairs, as it reads and is fitted."""
+    return {
+        "input_ids": np.array([e.ids for e in encodings], dtype=np.int64),
+        "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
+        "token_type_ids": np.array([e.type_ids for e in encodings], dtype=np.int64),
+    }
 
 
 def reader_tokenizer(path: Path) -> Tokenizer:

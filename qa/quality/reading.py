@@ -22,7 +22,14 @@ from typing import Any
 import numpy as np
 
 from qa.answer.engine import QA
-from qa.answer.reader import HEAD, MAX_TOKENS, question_answering_model, reader_tokenizer, write_reader
+from qa.answer.reader import (
+    HEAD,
+    MAX_TOKENS,
+    pair_inputs,
+    question_answering_model,
+    reader_tokenizer,
+    write_reader,
+)
 from qa.index.adaptation import ALPHA, attach_low_rank, low_rank_changes
 from qa.quality.evaluate import EvalQuestion
 from qa.text import normalize
@@ -123,12 +130,7 @@ def _encode(
         ]
         if tokens:
             starts[row], ends[row] = tokens[0], tokens[-1]
-    inputs = {
-        "input_ids": np.array([e.ids for e in encodings], dtype=np.int64),
-        "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
-        "token_type_ids": np.array([e.type_ids for e in encodings], dtype=np.int64),
-    }
-    return inputs, starts, ends
+    return pair_inputs(encodings), starts, ends
 
 
 def reader_for(model_path: Path, examples: Sequence[ReadingExample], index_root: Path) -> Path:
